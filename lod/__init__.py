@@ -1,0 +1,1 @@
+"""Linked open data platform for Vietnam's library network."""

@@ -1,0 +1,3 @@
+from lod.cli import app
+
+app(prog_name="lod")

@@ -1,0 +1,104 @@
+"""Convert one source record into the triples of its named graph, driven by mappings/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lod.mapping.codes import language_tag
+from lod.mapping.compile import Context, load_mapping, load_yaml
+from lod.mapping.fields import FieldView, dc_fields, marc_fields
+from lod.mapping.functions import language_code
+from lod.mapping.keys import KEYS, work_key
+from lod.records import SourceRecord
+from lod.terms import IRI, Triple
+from lod.uris import Minter, local_key
+
+# Each source format, with the mapping files that describe it in each vocabulary.
+MAPPINGS = {
+    "marc": (("marc-bibframe.yaml", "marc-schema.yaml"), "marc-entities.yaml"),
+    "dc": (("dc-bibframe.yaml", "dc-schema.yaml"), "dc-entities.yaml"),
+}
+
+
+class ConversionError(ValueError):
+    """A record that cannot be converted (no identifier, no title …)."""
+
+
+@dataclass
+class Conversion:
+    graph: IRI
+    record_id: str
+    work: IRI
+    instance: IRI
+    triples: list[Triple]
+
+
+class Converter:
+    """Converts records of one library; mappings are compiled on first use and then reused."""
+
+    def __init__(self, minter: Minter, isil: str):
+        self.minter = minter
+        self.isil = isil
+
+    def convert(self, record: SourceRecord) -> Conversion:
+        if not record.id or not record.id.strip():
+            raise ConversionError("record has no identifier (MARC 001 or OAI/DSpace identifier)")
+        files, entities_file = MAPPINGS[record.format]
+        record_id = record.id.strip()
+        fields = marc_fields(record.marc) if record.format == "marc" else dc_fields(record.dc)
+        fields["@id"] = [FieldView("@id", data=record_id)]
+        if record.datestamp:
+            fields["@datestamp"] = [FieldView("@datestamp", data=record.datestamp)]
+        instance_key = f"{local_key(self.isil)}-{local_key(record_id)}"
+        context = Context(
+            minter=self.minter,
+            resources={
+                "instance": self.minter.thing("instance", instance_key),
+                "library": self.minter.library(self.isil),
+            },
+            instance_key=instance_key,
+        )
+        context.text_lang, context.catalog_lang = _languages(fields, record.format)
+        context.record_type = str(record.marc.leader)[6] if record.format == "marc" else "a"
+        context.resources["work"] = self.minter.thing("work", _work_key(fields, entities_file, context))
+        for name in files:
+            load_mapping(name, entities_file).apply(fields, context)
+        return Conversion(
+            graph=self.minter.record_graph(self.isil, record_id),
+            record_id=record_id,
+            work=context.resources["work"],
+            instance=context.resources["instance"],
+            triples=list(context.triples),
+        )
+
+
+def _first(fields: dict[str, list[FieldView]], tag: str, codes: str) -> str | None:
+    for f in fields.get(tag, ()):
+        values = [f.data] if f.is_control else f.values(codes)
+        if values and values[0].strip():
+            return " ".join(values)
+    return None
+
+
+def _languages(fields: dict[str, list[FieldView]], source: str) -> tuple[str | None, str | None]:
+    """The language of the resource's text and the language of cataloguing, as BCP 47 tags."""
+    if source == "dc":
+        given = _first(fields, "language", "a") or _first(fields, "language.iso", "a")
+        tag = language_tag(language_code(given or ""))
+        return tag, tag
+    fixed = (_first(fields, "008", "") or "")[35:38]
+    text = language_tag(fixed) or language_tag(_first(fields, "041", "a"))
+    catalog = language_tag(_first(fields, "040", "b")) or text
+    return text, catalog
+
+
+def _work_key(fields: dict[str, list[FieldView]], entities_file: str, context: Context) -> str:
+    definition = load_yaml(entities_file)["work"]
+    title = next((t for tag, codes in definition["title"].items() if (t := _first(fields, tag, codes))), None)
+    agent = None
+    for tag in definition["agent"]:
+        if fields.get(tag):
+            agent_field = fields[tag][0]
+            agent = KEYS["heading"](agent_field, load_yaml(entities_file)["agent"], context)
+            break
+    return work_key(title, agent, context.instance_key)

@@ -1,0 +1,1 @@
+"""Sample data of real Vietnamese publications and libraries, written for the demo and the tests."""

@@ -1,0 +1,49 @@
+"""The app factory: one store (opened here, read-write: the server owns it), one set of settings,
+shared with the routers through `Annotated` dependencies (see lod/web/__init__.py)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException
+
+from lod.config import Settings
+from lod.dataset import stored_base
+from lod.store import Store
+from lod.web import SITE_NAME, PlainError, pages, resources, sparql
+from lod.web.rebase import rebase_for
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The web app over the store `settings` names; raises StoreLocked when another process writes it."""
+    store = Store(settings.store)
+    # The built-in API docs would load scripts from a CDN; this site documents itself in its own pages.
+    app = FastAPI(title=SITE_NAME, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.store = store
+    # Read once: the base only changes when an empty store gets its first records, and only the
+    # server may write a served store (a future write route must refresh this).
+    app.state.rebase = rebase_for(stored_base(store), _with_slash(settings.base_uri))
+    app.state.templates = Environment(loader=FileSystemLoader(settings.site / "templates"), autoescape=True)
+    app.add_exception_handler(PlainError, _plain_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.include_router(pages.router)
+    app.include_router(sparql.router)
+    app.include_router(resources.router)
+    app.mount("/static", StaticFiles(directory=settings.site / "static"), name="static")
+    return app
+
+
+def _with_slash(base: str) -> str:
+    return base if base.endswith("/") else base + "/"
+
+
+async def _plain_error(request: Request, error: PlainError) -> PlainTextResponse:
+    return PlainTextResponse(error.message + "\n", status_code=error.status, headers=error.headers)
+
+
+async def _http_error(request: Request, error: HTTPException) -> PlainTextResponse:
+    # Framework errors (unknown path, wrong method) in plain text too, not FastAPI's JSON.
+    return PlainTextResponse(f"{error.detail}\n", status_code=error.status_code, headers=error.headers)
