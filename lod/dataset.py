@@ -80,8 +80,9 @@ def known_library(store: Store, minter: Minter, isil: str) -> bool:
 
 def libraries(store: Store) -> list[dict]:
     rows = store.query(
-        f"""SELECT ?lib ?isil (SAMPLE(?n) AS ?name) WHERE {{
+        f"""SELECT ?lib ?isil (SAMPLE(COALESCE(?vi, ?n)) AS ?name) WHERE {{
               ?lib a <{SCHEMA}Library> ; <{SCHEMA}identifier> ?isil .
+              OPTIONAL {{ ?lib <{SCHEMA}name> ?vi FILTER(lang(?vi) = "vi") }}
               OPTIONAL {{ ?lib <{SCHEMA}name> ?n }} }} GROUP BY ?lib ?isil ORDER BY ?isil"""
     )
     return [{"uri": r["lib"].value, "isil": r["isil"].value, "name": r["name"].value if r["name"] else ""}

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lod.formats import Format
+from lod.formats import XSD_STRING, Format, serialize_graph
 from lod.store import Store
 from lod.terms import IRI, Literal, Term, Triple, iri_text, term_text
 from lod.uris import KINDS
@@ -22,7 +22,6 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SCHEMA = "http://schema.org/"
 BF = "http://id.loc.gov/ontologies/bibframe/"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = RDF + "type"
 LABELS = (RDFS + "label", SCHEMA + "name")
 
@@ -160,22 +159,7 @@ def document(description: Description, fmt: Format) -> bytes:
     if fmt.name == "nt":  # N-Triples is our own term syntax: no parser round trip needed
         return "".join(f"{term_text(s)} {term_text(p)} {term_text(o)} .\n"
                        for s, p, o in description.triples).encode("utf-8")
-    return _serialize(description.triples, fmt)
-
-
-def _serialize(triples: list[Triple], fmt: Format) -> bytes:
-    # Belongs in lod/formats.py (a `serialize_graph`), the one other place that touches pyoxigraph.
-    import pyoxigraph as ox
-
-    def node(term: Term):
-        if isinstance(term, Literal):
-            if term.lang:
-                return ox.Literal(term.value, language=term.lang)
-            return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype or XSD_STRING))
-        return ox.NamedNode(term)
-
-    graph = [ox.Triple(node(s), node(p), node(o)) for s, p, o in triples]
-    return ox.serialize(graph, format=fmt.rdf, prefixes=PREFIXES)
+    return serialize_graph(description.triples, fmt, PREFIXES)
 
 
 # --- view data for pages -------------------------------------------------------------------------

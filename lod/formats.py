@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from lod.terms import Literal, Triple
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 
 @dataclass(frozen=True)
 class Format:
@@ -95,9 +99,28 @@ def _quality(f: Format, ranges: list[tuple[str, float, int]]) -> tuple[float, in
     return found
 
 
+def is_graph(results) -> bool:
+    """Whether query results are triples (CONSTRUCT, DESCRIBE) rather than a table or a boolean."""
+    return isinstance(results, ox.QueryTriples)
+
+
+def serialize_graph(triples: list[Triple], f: Format, prefixes: dict[str, str]) -> bytes:
+    """Our triples in a graph format of the table, with the given prefixes where the syntax has them."""
+
+    def node(term):
+        if isinstance(term, Literal):
+            if term.lang:
+                return ox.Literal(term.value, language=term.lang)
+            return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype or XSD_STRING))
+        return ox.NamedNode(term)
+
+    graph = [ox.Triple(node(s), node(p), node(o)) for s, p, o in triples]
+    return ox.serialize(graph, format=f.rdf, prefixes=prefixes)
+
+
 def serialize_results(results, name: str) -> tuple[bytes, str]:
     """Serialise a query's results in the named format; returns the body and its media type."""
-    if isinstance(results, ox.QueryTriples):
+    if is_graph(results):
         f = by_name(name, GRAPH_FORMATS) or GRAPH_FORMATS[0]
         return results.serialize(format=f.rdf), f.media_type
     f = by_name(name, RESULT_FORMATS) or RESULT_FORMATS[0]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from lod.dataset import libraries
-from lod.describe import counts, labels, local_path, recent_works
+from lod.describe import counts, local_path, recent_works
 from lod.web import PlainError, RebaseDep, SettingsDep, StoreDep, TemplatesDep, render
 
 router = APIRouter()
@@ -21,10 +21,7 @@ DUMP_TYPES = {".gz": "application/gzip", ".json": "application/json", ".nq": "ap
 @router.api_route("/", methods=["GET", "HEAD"])
 def home(store: StoreDep, rebase: RebaseDep, templates: TemplatesDep) -> Response:
     base = rebase.stored
-    libs = libraries(store)
-    names = labels(store, [lib["uri"] for lib in libs])  # the Vietnamese name where there is one
-    libs = [{**lib, "name": names.get(lib["uri"]) or lib["name"], "href": local_path(lib["uri"], base)}
-            for lib in libs]
+    libs = [{**lib, "href": local_path(lib["uri"], base)} for lib in libraries(store)]
     return render(templates, "home.html", counts=counts(store, base), libraries=libs,
                   works=recent_works(store, base), base=rebase.served)
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from lod.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name, negotiate, serialize_results
+from lod.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name, is_graph, negotiate, serialize_results
 from lod.store import Store
 from lod.web import PlainError, RebaseDep, StoreDep, TemplatesDep, not_acceptable, render
 from lod.web.rebase import Rebase
@@ -103,7 +103,7 @@ def run_query(store: Store, rebase: Rebase, operation: SparqlRequest, accept: st
         raise PlainError(400, f"SPARQL syntax error: {error}") from None
     except ValueError as error:  # a graph name that is not an IRI
         raise PlainError(400, f"Bad dataset: {error}") from None
-    offered = GRAPH_RESULT_FORMATS if _is_graph(results) else RESULT_FORMATS
+    offered = GRAPH_RESULT_FORMATS if is_graph(results) else RESULT_FORMATS
     chosen = by_name(operation.format, offered) if operation.format else negotiate(accept, offered)
     body, media, failure = b"", "", None
     if chosen is not None:
@@ -120,9 +120,3 @@ def run_query(store: Store, rebase: Rebase, operation: SparqlRequest, accept: st
         raise PlainError(500, f"The query failed while it was evaluated: {failure}")
     return rebase.body_to_served(body), media
 
-
-def _is_graph(results) -> bool:
-    # The format table's serialize_results tells the kinds apart the same way.
-    import pyoxigraph as ox
-
-    return isinstance(results, ox.QueryTriples)
