@@ -53,7 +53,7 @@ def ingest(
         log.warning("library %s is not in the registry: registering it with its ISIL only", isil)
         register_library(store, minter, {"isil": isil, "name_vi": isil})
     converter = Converter(minter, isil)
-    batch: dict[str, str] = {}
+    batch: list[Loaded] = []
     for path in paths:
         for item in read_path(path, format):
             if isinstance(item, SkippedFile):
@@ -81,10 +81,24 @@ def _fail(report: IngestReport, error: ReadError) -> None:
     report.errors.append(error.as_dict())
 
 
-def _convert(record: SourceRecord, converter: Converter, batch: dict[str, str], report: IngestReport) -> None:
+@dataclass
+class Loaded:
+    """A converted record waiting in a batch: its graph's N-Quads, or None when it is deleted."""
+
+    library: str
+    record_id: str
+    graph: str
+    format: str
+    source: bytes
+    nquads: str | None
+
+
+def _convert(record: SourceRecord, converter: Converter, batch: list[Loaded], report: IngestReport) -> None:
     if record.deleted:
         if record.id:
-            batch[str(converter.minter.record_graph(converter.isil, record.id.strip()))] = ""
+            record_id = record.id.strip()
+            graph = converter.minter.record_graph(converter.isil, record_id)
+            batch.append(Loaded(converter.isil, record_id, graph, record.format, record.source, None))
         report.deleted += 1
         report.converted += 1
         return
@@ -97,16 +111,21 @@ def _convert(record: SourceRecord, converter: Converter, batch: dict[str, str], 
         log.debug("conversion of %s #%s failed", record.file, record.number, exc_info=True)
         _fail(report, ReadError(record.file, record.number, record.id, f"conversion failed: {error!r}"))
         return
-    batch[conversion.graph] = nquads(conversion.triples, conversion.graph)
+    text = nquads(conversion.triples, conversion.graph)
+    batch.append(Loaded(converter.isil, conversion.record_id, conversion.graph, record.format, record.source, text))
     report.converted += 1
 
 
-def _load(store: Store, batch: dict[str, str], report: IngestReport) -> None:
-    """Replace the batch's graphs; a deleted record's graph is replaced by nothing."""
+def _load(store: Store, batch: list[Loaded], report: IngestReport) -> None:
+    """Replace the batch's graphs (a deleted record's graph by nothing), then note them in the journal."""
     if not batch:
         return
-    text = "".join(batch.values())
-    store.replace_graphs(batch.keys(), text)
+    latest = list({item.graph: item for item in batch}.values())  # a record read twice: the last one wins
+    text = "".join(item.nquads or "" for item in latest)
+    store.replace_graphs([item.graph for item in latest], text)
+    for item in latest:
+        store.journal.write(item.library, item.record_id, item.graph, item.format, item.source, item.nquads)
+    store.journal.commit()
     report.quads += text.count("\n")
     batch.clear()
 
@@ -115,10 +134,13 @@ def withdraw(store: Store, minter: Minter, isil: str, record_ids: Iterable[str])
     """Remove the graphs of these records; returns how many were removed and the ids not found."""
     removed, missing = 0, []
     for record_id in record_ids:
-        if store.remove_graphs([minter.record_graph(isil, record_id)]):
+        graph = minter.record_graph(isil, record_id)
+        if store.remove_graphs([graph]):
+            store.journal.write(isil, record_id, graph, "", None, None)
             removed += 1
         else:
             missing.append(record_id)
+    store.journal.commit()
     if removed:
         write_dataset_description(store, minter)
         store.flush()

@@ -1,7 +1,9 @@
-"""The triple store: an embedded Oxigraph store on disk, one named graph per source record.
+"""The store: an embedded Oxigraph store on disk, one named graph per source record, and beside it
+the journal of the source records (lod/journal.py).
 
-Only this module and the format table touch pyoxigraph. One process writes to a store at a time
-(RocksDB's lock); readers may open it read-only.
+A store folder holds `oxigraph/` (the RDF) and `journal.sqlite`. Only this module and the format
+table touch pyoxigraph. One process writes to a store at a time (RocksDB's lock); readers may open it
+read-only.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
+
+from lod.journal import Journal
 
 
 class StoreLocked(RuntimeError):
@@ -27,10 +31,10 @@ class Store:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
-                self._store = ox.Store.read_only(str(self.path))
+                self._store = ox.Store.read_only(str(self.path / "oxigraph"))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(self.path))
+                self._store = ox.Store(str(self.path / "oxigraph"))
         except OSError as error:
             if "lock" in str(error).lower():
                 raise StoreLocked(
@@ -38,6 +42,12 @@ class Store:
                     f"or another ingest holds its lock): stop it first, or write through that process"
                 ) from error
             raise
+        self.journal = self._open_journal()
+
+    def _open_journal(self) -> Journal:
+        if self.path is None or (self.read_only and not (self.path / "journal.sqlite").exists()):
+            return Journal(None)
+        return Journal(self.path / "journal.sqlite", read_only=self.read_only)
 
     # --- writing ---------------------------------------------------------------------------------
 

@@ -84,6 +84,7 @@ def read_oai(path: Path) -> Iterator[Item]:
     if reason:
         yield SkippedFile(name, reason)
         return
+    # a deleted record has no payload to tell its family: the response's format tells it
     marc = _payload_kind(response.payload) == "marc" or (response.prefix or "").lower() in _MARC_PREFIXES
     count = 0
     for item in read_xml(path, (OAI_RECORD,), "record", lambda el, n: _oai_item(el, name, n, marc)):
@@ -103,6 +104,8 @@ def _survey(path: Path) -> _Response:
             for event, el in etree.iterparse(f, events=("start", "end"), **SAFE_XML):
                 if event == "end":
                     depth -= 1
+                    if depth:
+                        el.clear()  # only tags and attributes matter here: keep memory flat
                     continue
                 depth += 1
                 if in_metadata:
@@ -168,11 +171,11 @@ def _oai_item(el: etree._Element, name: str, number: int, marc: bool) -> Item:
     if kind == "dc":
         return dc_source_record(payload, name, number, identifier, datestamp=datestamp, deleted=deleted)
     if kind == "marc":
-        return _oai_marc_record(payload, name, number, identifier, datestamp, deleted)
+        return _marc_in_oai(payload, name, number, identifier, datestamp, deleted)
     return ReadError(name, number, identifier, f"metadata format {payload.tag} is not read")
 
 
-def _oai_marc_record(
+def _marc_in_oai(
     payload: etree._Element,
     name: str,
     number: int,
@@ -239,8 +242,25 @@ def dc_source_record(
 
 
 def read_dspace(path: Path) -> Iterator[Item]:
-    """Yield the item of a DSpace dublin_core.xml (Simple Archive Format): dcvalue element/qualifier."""
-    yield from read_elements(path, ("dublin_core",), "dublin_core", _dspace_item, "DSpace dublin_core")
+    """Yield the item of a DSpace dublin_core.xml (Simple Archive Format): dcvalue element/qualifier.
+
+    An item folder may add metadata_<schema>.xml files beside dublin_core.xml: they are read with it,
+    as one record.
+    """
+    if path.name.startswith("metadata_") and (path.parent / "dublin_core.xml").exists():
+        yield SkippedFile(str(path), "read together with the dublin_core.xml of its item")
+        return
+    extra = [] if path.name != "dublin_core.xml" else [
+        value
+        for sibling in sorted(path.parent.glob("metadata_*.xml"))
+        for item in read_elements(sibling, ("dublin_core",), "dublin_core", _dspace_item, "DSpace metadata")
+        if isinstance(item, SourceRecord)
+        for value in item.dc
+    ]
+    for item in read_elements(path, ("dublin_core",), "dublin_core", _dspace_item, "DSpace dublin_core"):
+        if isinstance(item, SourceRecord):
+            item.dc.extend(extra)
+        yield item
 
 
 def _dspace_item(el: etree._Element, name: str, number: int) -> Item:
@@ -256,8 +276,8 @@ def _dspace_item(el: etree._Element, name: str, number: int) -> Item:
         qualifier = child.get("qualifier")
         if qualifier and qualifier != "none":
             element = f"{element}.{qualifier}"
-        if schema != "dc":
-            element = f"{schema}.{element}"  # other schemas (dcterms, local …) keep their name
+        if schema not in ("dc", "dcterms"):
+            element = f"{schema}.{element}"  # dcterms refines dc; other schemas (local …) keep their name
         text = _text(child)
         if text:
             values.append(DCValue(element, text, lang_code(child.get("language"))))
@@ -266,10 +286,16 @@ def _dspace_item(el: etree._Element, name: str, number: int) -> Item:
         format="dc",
         file=name,
         number=number,
-        id=uri or Path(name).resolve().parent.name or None,  # an item is a folder: its name, failing all else
+        id=uri or _item_name(Path(name)),
         dc=values,
         source=etree.tostring(el, encoding="utf-8", with_tail=False),
     )
+
+
+def _item_name(path: Path) -> str:
+    """An item is a folder: its name identifies it, failing all else (with the file's, if not the usual)."""
+    folder = path.resolve().parent.name
+    return folder if path.name in ("dublin_core.xml", "metadata_dcterms.xml") else f"{folder}/{path.stem}"
 
 
 def _text(el: etree._Element | None) -> str:

@@ -13,13 +13,16 @@ import io
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
+from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
 from lxml import etree
-from pymarc import Field, Indicators, Leader, Record, Subfield, record_to_xml
+from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc.marcxml import record_to_xml_node
 
 from lod.records import ReadError, SkippedFile, SourceRecord
 from lod.text import needs_nfc, nfc
@@ -54,6 +57,7 @@ _MARC8_BAD_ESCAPE = re.compile(rb"\x1b(?![(,$)\-gbps])")
 # 0x20 is reported in non-Latin sets although a space is exactly right there.
 _MARC8_LOSS = re.compile(r"^(?:Unable to parse character 0x(?!20 )|Multi-byte position).*$", re.M)
 _MARC8_NOISE = re.compile(r"^(?:Unable to parse character|Multi-byte position).*\n?", re.M)
+_STDERR_LOCK = threading.Lock()
 _TAG = re.compile("[0-9A-Za-z]{3}")
 _CONTROL = re.compile("[\x00-\x1f]+")
 _XML_ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -185,9 +189,10 @@ def _parse_marc8(data: bytes) -> Record:
         raise RecordError(
             f"MARC-8 cannot be decoded: invalid escape sequence {data[bad.start() : bad.start() + 3]!r}"
         )
-    # pymarc writes unmappable characters to stderr and substitutes a space: catch that, never publish it
+    # pymarc writes unmappable characters to stderr and substitutes a space: catch that, never publish it.
+    # stderr is process-wide, hence the lock; anything else caught meanwhile is written out again below.
     messages = io.StringIO()
-    with contextlib.redirect_stderr(messages):
+    with _STDERR_LOCK, contextlib.redirect_stderr(messages):
         record = Record(data)
     text = messages.getvalue()
     lost = _MARC8_LOSS.findall(text)
@@ -259,7 +264,7 @@ def marc_source_record(
     leader = str(record.leader)
     # 10-11 and 20-23 are constants in MARC 21 (pymarc writes them so too); 09: values are Unicode now
     record.leader = Leader(leader[:9] + "a22" + leader[12:20] + "4500")
-    source = record_to_xml(record, namespace=True)
+    source = marcxml(record)
     if _XML_ILLEGAL.search(source):
         raise RecordError(_illegal_character(record))
     return SourceRecord(
@@ -272,6 +277,11 @@ def marc_source_record(
         datestamp=datestamp,
         source=source,
     )
+
+
+def marcxml(record: Record) -> bytes:
+    """The record as MARCXML in UTF-8 (pymarc's own writer escapes every non-ASCII letter)."""
+    return ElementTree.tostring(record_to_xml_node(record, namespace=True), encoding="unicode").encode("utf-8")
 
 
 def _illegal_character(record: Record) -> str:
