@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -10,15 +10,25 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-demo: $(VENV)/.installed
+# The YASGUI query editor, served at /static/yasgui/ (versions pinned in site/vendor/package-lock.json).
+YASGUI := site/vendor/node_modules/.installed
+$(YASGUI): site/vendor/package.json site/vendor/package-lock.json
+	npm ci --prefix site/vendor --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(VENV)/.installed $(YASGUI)
 	$(VENV)/bin/lod demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(YASGUI)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
+# Benchmarks print figures (they need `wrk`: apt-get install wrk); they are not tests.
+bench: $(VENV)/.installed
+	$(PY) benchmarks/sparql_bench.py
+
 clean:
-	rm -rf $(VENV) lod-store lod-demo-store .pytest_cache
+	rm -rf $(VENV) lod-store lod-demo-store .pytest_cache site/vendor/node_modules

@@ -1,4 +1,4 @@
-"""What the store says about one resource, and about the dataset, as documents and as view data.
+"""What the store says about one resource, as documents and as the view data of its page.
 
 A resource's description is its own statements and those of its hash sub-nodes (`…/id/instance/KEY#title-…`,
 reached from it), from every graph, plus the labels of every resource they link to. RDF documents
@@ -12,18 +12,26 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from lod.formats import XSD_STRING, Format, serialize_graph
+from lod.publish import jsonld
+from lod.publish.labels import readable, term_label
 from lod.store import Store
 from lod.terms import IRI, Literal, Term, Triple, iri_text, term_text
+from lod.text import fold
 from lod.uris import KINDS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SCHEMA = "http://schema.org/"
 BF = "http://id.loc.gov/ontologies/bibframe/"
+OWL = "http://www.w3.org/2002/07/owl#"
 RDF_TYPE = RDF + "type"
 LABELS = (RDFS + "label", SCHEMA + "name")
+LANGUAGES = ("vi", "en")
+BACKLINKS = 100  # statements linking to a resource that its document carries, at most
 
 # The prefixes documents are written with, in the order readers expect to see them.
 PREFIXES = {
@@ -34,12 +42,13 @@ PREFIXES = {
     "rdf": RDF,
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "madsrdf": "http://www.loc.gov/mads/rdf/v1#",
-    "owl": "http://www.w3.org/2002/07/owl#",
+    "owl": OWL,
     "dcterms": "http://purl.org/dc/terms/",
     "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
 }
-# Vietnamese first, then untagged text (most names are), then English.
-LANGUAGE_ORDER = {"vi": 0, None: 1, "": 1, "en": 2}
+# Preferred label languages per page language; untagged text (most names) sits in between.
+LANGUAGE_ORDER = {"vi": {"vi": 0, None: 1, "": 1, "en": 2}, "en": {"en": 0, None: 1, "": 1, "vi": 2}}
 
 
 @dataclass
@@ -73,20 +82,80 @@ def describe(store: Store, uri: str) -> Description | None:
         seen.update(frontier)
     if not statements:
         return None
-    linked = sorted({o for _, _, o in statements if isinstance(o, IRI) and o not in seen})
-    # A stable order: documents read well (the resource first, types first) and keep their ETag.
-    statements.sort(key=lambda t: (t[0] != uri, t[0], t[1] != RDF_TYPE, t[1], _sort_key(t[2])))
-    named = sorted(_statements(store, linked, LABELS), key=lambda t: (t[0], t[1], _sort_key(t[2])))
-    return Description(uri, statements, named)
+    statements += backlinks(store, uri)
+    linked = sorted({term for s, _, o in statements for term in (s, o) if isinstance(term, IRI) and term not in seen})
+    return from_triples(uri, statements, _statements(store, linked, LABELS))
 
 
-def labels(store: Store, uris: list[str]) -> dict[str, str]:
-    """The best label (Vietnamese first) of each of `uris` that has one."""
+def backlinks(store: Store, uri: str, limit: int = BACKLINKS) -> list[Triple]:
+    """Statements of other resources (not their sub-nodes) that link to `uri`, at most `limit`: a crawler
+    that reaches an author or a subject can go on to the works."""
+    rows = store.query(f"""SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_text(uri)}
+                             FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }} LIMIT {int(limit)}""")
+    return [(IRI(r["s"].value), IRI(r["p"].value), IRI(uri)) for r in rows if r["s"].value != uri]
+
+
+def from_triples(uri: str, statements: list[Triple], labels: list[Triple]) -> Description:
+    """A description in a stable order: documents read well (the resource first, types first) and keep
+    their ETag."""
+    statements = sorted(statements, key=lambda t: (t[0] != uri, t[0], t[1] != RDF_TYPE, t[1], _sort_key(t[2])))
+    return Description(uri, statements, sorted(labels, key=lambda t: (t[0], t[1], _sort_key(t[2]))))
+
+
+def graphs_of(store: Store, subjects: list[str]) -> list[str]:
+    """The named graphs that hold statements about `subjects` (for a document's Last-Modified)."""
+    if not subjects:
+        return []
+    values = " ".join(iri_text(s) for s in subjects)
+    rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    return [r["g"].value for r in rows]
+
+
+def modified(store: Store, description: Description, base: str, fallback: str | None) -> datetime | None:
+    """When the statements of a document last changed: the journal's date of each record graph they come
+    from, and `fallback` (the dataset's last change) for graphs the journal does not know."""
+    subjects = sorted({s for s, _, _ in description.triples})
+    stamps = [_graph_time(store, graph, base) or fallback for graph in graphs_of(store, subjects)]
+    known = [parse_time(stamp) for stamp in stamps if stamp]
+    if not known or len(known) < len(stamps):
+        return parse_time(fallback)
+    return max(known)
+
+
+def _graph_time(store: Store, graph: str, base: str) -> str | None:
+    prefix = base + "graph/record/"
+    if not graph.startswith(prefix):
+        return None
+    isil, _, key = graph[len(prefix):].partition("/")
+    entry = store.journal.get(unquote(isil), unquote(key))
+    return entry.datestamp if entry is not None and entry.graph == graph else None
+
+
+def parse_time(stamp: str | None) -> datetime | None:
+    """A journal or dataset time stamp (UTC, with or without Z) as an aware datetime."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.rstrip("Z")).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def incoming(store: Store, uri: str, limit: int = 200) -> list[tuple[str, str]]:
+    """Resources that link to `uri` (a link from a sub-node counts for the resource it belongs to),
+    with the property, at most `limit`."""
+    rows = store.query(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_text(uri)} FILTER(isIRI(?s)) }} LIMIT {int(limit)}")
+    found = dict.fromkeys((r["s"].value.split("#", 1)[0], r["p"].value) for r in rows)
+    return [(s, p) for s, p in found if s != uri]
+
+
+def labels(store: Store, uris: list[str], lang: str = "vi") -> dict[str, str]:
+    """The best label (in `lang` first) of each of `uris` that has one."""
     found: dict[str, list[Literal]] = defaultdict(list)
     for s, _, o in _statements(store, uris, LABELS):
         if isinstance(o, Literal):
             found[s].append(o)
-    return {uri: best_label(literals) for uri, literals in found.items()}
+    return {uri: best_label(literals, lang) for uri, literals in found.items()}
 
 
 def _statements(store: Store, subjects: list[str], predicates: Iterable[str] = ()) -> list[Triple]:
@@ -154,12 +223,24 @@ def recent_works(store: Store, base: str, limit: int = 8) -> list[dict]:
 # --- documents -----------------------------------------------------------------------------------
 
 
-def document(description: Description, fmt: Format) -> bytes:
-    """The description serialised in an RDF format of the format table, with readable prefixes."""
+def document(description: Description, fmt: Format, base: str) -> bytes:
+    """The description serialised in an RDF format of the format table: Turtle and RDF/XML with readable
+    prefixes, JSON-LD compacted against our context (`{base}context.jsonld`)."""
     if fmt.name == "nt":  # N-Triples is our own term syntax: no parser round trip needed
-        return "".join(f"{term_text(s)} {term_text(p)} {term_text(o)} .\n"
-                       for s, p, o in description.triples).encode("utf-8")
+        return ntriples(description.triples).encode("utf-8")
+    if fmt.name == "jsonld":
+        compacted = jsonld.compact(description.triples, f"{base}context.jsonld")
+        return json.dumps(compacted, ensure_ascii=False, indent=1).encode("utf-8")
     return serialize_graph(description.triples, fmt, PREFIXES)
+
+
+def ntriples(triples: Iterable[Triple]) -> str:
+    return "".join(f"{term_text(s)} {term_text(p)} {term_text(o)} .\n" for s, p, o in triples)
+
+
+def schema_org(description: Description) -> dict | None:
+    """The schema.org part of a description as one JSON-LD object, for search engines."""
+    return jsonld.schema_org(description.triples, description.uri)
 
 
 # --- view data for pages -------------------------------------------------------------------------
@@ -170,14 +251,17 @@ def local_path(uri: str, base: str) -> str:
     return "/" + uri[len(base):] if uri.startswith(base) else uri
 
 
+def kind_of(uri: str, base: str) -> str | None:
+    """The kind of a dataset URI (`{base}id/{kind}/…`)."""
+    if not uri.startswith(base + "id/"):
+        return None
+    kind = uri[len(base) + 3:].split("/", 1)[0]
+    return kind if kind in KINDS else None
+
+
 def short_name(uri: str) -> str:
     """The last segment of a URI (`…/relators/aut` → `aut`), for things the store has no label for."""
     return re.split(r"[#/]", uri.rstrip("/#"))[-1] or uri
-
-
-def readable(uri: str) -> str:
-    """A property's local name made readable: `mainTitle` → `main title`."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", short_name(uri)).replace("_", " ").lower()
 
 
 def curie(uri: str) -> str:
@@ -187,22 +271,81 @@ def curie(uri: str) -> str:
     return uri
 
 
-def best_label(literals: Iterable[Literal]) -> str | None:
-    ranked = sorted(literals, key=lambda lit: (LANGUAGE_ORDER.get(lit.lang, 3), lit.value))
+def best_label(literals: Iterable[Literal], lang: str = "vi") -> str | None:
+    order = LANGUAGE_ORDER.get(lang, LANGUAGE_ORDER["vi"])
+    ranked = sorted(literals, key=lambda lit: (order.get(lit.lang, 3), lit.value))
     return ranked[0].value if ranked else None
 
 
-def page_view(description: Description, base: str, public_base: str) -> dict:
-    """A resource page's data: heading, types, and properties whose values are labelled links,
-    literals, or the sub-nodes they point to (nested)."""
-    return _Page(description, base, public_base).view()
+def page_view(description: Description, base: str, public_base: str, lang: str = "vi",
+              linked_from: list[tuple[str, str]] | None = None, linked_labels: dict[str, str] | None = None) -> dict:
+    """A resource page's data: heading, types, the facts its kind shows first, every property (values
+    are labelled links, literals, or the sub-nodes they point to, nested), and what links to it."""
+    page = _Page(description, base, public_base, lang)
+    return {**page.view(), "linked_from": page.linked_from(linked_from or [], linked_labels or {})}
+
+
+# What a page shows first for each kind: a heading (Vietnamese, English) and the property path to follow
+# (through sub-nodes); a third item, when given, is a path from the last sub-node to a qualifier (a role).
+FACTS: dict[str, list[tuple[tuple[str, str], list[str], list[str]]]] = {
+    "work": [
+        (("Tác giả", "Authors"), [SCHEMA + "author"], []),
+        (("Người tham gia", "Contributors"), [BF + "contribution", BF + "agent"], [BF + "role"]),
+        (("Chủ đề", "Subjects"), [BF + "subject"], []),
+        (("Thể loại", "Genre"), [BF + "genreForm"], []),
+        (("Ngôn ngữ", "Language"), [BF + "language"], []),
+        (("Phân loại DDC", "DDC class"), [BF + "classification", BF + "classificationPortion"], []),
+        (("Tóm tắt", "Summary"), [BF + "summary", RDFS + "label"], []),
+        (("Ấn phẩm", "Instances"), [BF + "hasInstance"], []),
+    ],
+    "instance": [
+        (("Tác phẩm", "Work"), [BF + "instanceOf"], []),
+        (("Trách nhiệm", "Responsibility"), [BF + "responsibilityStatement"], []),
+        (("Xuất bản", "Publication"), [BF + "provisionActivityStatement"], []),
+        (("Năm xuất bản", "Date"), [SCHEMA + "datePublished"], []),
+        (("Nhà xuất bản", "Publisher"), [SCHEMA + "publisher", SCHEMA + "name"], []),
+        (("Số trang", "Extent"), [BF + "extent", RDFS + "label"], []),
+        (("Khổ", "Dimensions"), [BF + "dimensions"], []),
+        (("ISBN", "ISBN"), [SCHEMA + "isbn"], []),
+        (("Bản điện tử", "Online"), [BF + "electronicLocator"], []),
+        (("Bản tài liệu", "Items"), [BF + "hasItem"], []),
+    ],
+    "item": [
+        (("Thuộc ấn phẩm", "Item of"), [BF + "itemOf"], []),
+        (("Thư viện giữ", "Held by"), [BF + "heldBy"], []),
+        (("Kho, phòng", "Location"), [BF + "sublocation", RDFS + "label"], []),
+        (("Ký hiệu xếp giá", "Shelf mark"), [BF + "shelfMark", RDFS + "label"], []),
+        (("Mã vạch", "Barcode"), [BF + "identifiedBy", RDF + "value"], []),
+    ],
+    "agent": [
+        (("Tên", "Names"), [SCHEMA + "name"], []),
+        (("Tiêu đề chuẩn", "Heading"), [RDFS + "label"], []),
+        (("Cũng là", "Same as"), [OWL + "sameAs"], []),
+    ],
+    "subject": [
+        (("Tiêu đề", "Heading"), [RDFS + "label"], []),
+        (("Bộ tiêu đề", "Scheme"), [BF + "source"], []),
+    ],
+    "library": [
+        (("Mã ISIL", "ISIL"), [SCHEMA + "identifier"], []),
+        (("Loại thư viện", "Type"), [SCHEMA + "additionalType"], []),
+        (("Địa chỉ", "Address"), [SCHEMA + "address"], []),
+        (("Trang web", "Website"), [SCHEMA + "url"], []),
+        (("Dịch vụ", "Services"), [SCHEMA + "availableService"], []),
+    ],
+}
+KIND_NAMES = {"work": ("Tác phẩm", "Works"), "instance": ("Ấn phẩm", "Instances"),
+               "item": ("Bản tài liệu", "Items"), "agent": ("Tác giả, tổ chức", "Agents"),
+               "subject": ("Chủ đề", "Subjects"), "place": ("Địa danh", "Places"),
+               "library": ("Thư viện", "Libraries"), "dataset": ("Bộ dữ liệu", "Datasets")}
 
 
 class _Page:
-    def __init__(self, description: Description, base: str, public_base: str):
+    def __init__(self, description: Description, base: str, public_base: str, lang: str):
         self.uri = description.uri
         self.base = base
         self.public_base = public_base
+        self.lang = lang
         self.about: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for s, p, o in description.statements:
             self.about[s][p].append(o)
@@ -212,22 +355,29 @@ class _Page:
                 self.labels[s].append(o)
 
     def view(self) -> dict:
+        kind = kind_of(self.uri, self.base)
         node = self.node(self.uri, {self.uri})
-        return {**node, "uri": self.public(self.uri), "path": local_path(self.uri, self.base),
-                "label": self.label(self.uri)}
+        return {**node, "kind": kind, "uri": self.public(self.uri), "path": local_path(self.uri, self.base),
+                "label": self.label(self.uri), "facts": self.facts(kind)}
 
     def public(self, uri: str) -> str:
         return self.public_base + uri[len(self.base):] if uri.startswith(self.base) else uri
 
+    def href(self, uri: str) -> str:
+        path = local_path(uri, self.base)
+        return path + "?lang=en" if self.lang == "en" and path.startswith("/") else path
+
     def node(self, uri: str, shown: set[str]) -> dict:
         about = self.about.get(uri, {})
         properties = [
-            {"name": readable(p), "curie": curie(p), "uri": p,
-             "values": [self.value(o, shown) for o in sorted(values, key=_order)]}
+            {"name": term_label(p, self.lang) or readable(p), "curie": curie(p), "uri": p,
+             "values": [self.value(o, shown) for o in sorted(values, key=self.order)]}
             for p, values in about.items() if p != RDF_TYPE
         ]
         properties.sort(key=lambda prop: (prop["uri"] not in LABELS, prop["name"], prop["curie"]))
-        return {"types": [self.link(t) for t in sorted(about.get(RDF_TYPE, []))], "properties": properties}
+        types = [{**self.link(t), "text": term_label(t, self.lang) or curie(t)}
+                 for t in sorted(about.get(RDF_TYPE, []))]
+        return {"types": types, "properties": properties}
 
     def value(self, term: Term, shown: set[str]) -> dict:
         if isinstance(term, Literal):
@@ -238,15 +388,53 @@ class _Page:
         return self.link(term)
 
     def link(self, uri: str) -> dict:
-        label = best_label(self.labels.get(uri, []))
-        return {"href": local_path(uri, self.base), "text": label or short_name(uri), "uri": self.public(uri),
+        label = best_label(self.labels.get(uri, []), self.lang) or term_label(uri, self.lang)
+        return {"href": self.href(uri), "text": label or short_name(uri), "uri": self.public(uri),
                 "labelled": label is not None}
 
     def label(self, uri: str) -> str:
-        return best_label(self.labels.get(uri, [])) or short_name(uri)
+        return best_label(self.labels.get(uri, []), self.lang) or short_name(uri)
 
+    def order(self, term: Term) -> tuple:
+        if isinstance(term, Literal):
+            return (0, LANGUAGE_ORDER[self.lang].get(term.lang, 3), term.value)
+        return (1, 0, fold(self.label(term)))
 
-def _order(term: Term) -> tuple:
-    if isinstance(term, Literal):
-        return (0, LANGUAGE_ORDER.get(term.lang, 3), term.value)
-    return (1, 0, term)
+    def facts(self, kind: str | None) -> list[dict]:
+        rows = []
+        for headings, path, qualifier in FACTS.get(kind or "", []):
+            values = [self.fact(term, parent, qualifier) for parent, term in self.follow(self.uri, path)]
+            if values:
+                rows.append({"label": headings[LANGUAGES.index(self.lang)], "values": values})
+        return rows
+
+    def follow(self, uri: str, path: list[str]) -> list[tuple[str, Term]]:
+        """The values at the end of `path` from `uri`, each with the node it was found on."""
+        found: list[tuple[str, Term]] = []
+        for term in sorted(self.about.get(uri, {}).get(path[0], []), key=self.order):
+            if len(path) == 1:
+                found.append((uri, term))
+            elif isinstance(term, IRI):
+                found += self.follow(term, path[1:])
+        return found
+
+    def fact(self, term: Term, parent: str, qualifier: list[str]) -> dict:
+        value = {"text": term.value, "lang": term.lang} if isinstance(term, Literal) else self.link(term)
+        if isinstance(term, IRI) and _is_part(term, self.uri):  # a sub-node: its label, no link
+            value = {"text": self.label(term)}
+        notes = [self.link(t)["text"] if isinstance(t, IRI) else t.value for _, t in self.follow(parent, qualifier)] \
+            if qualifier else []
+        return {**value, "note": ", ".join(notes)}
+
+    def linked_from(self, links: list[tuple[str, str]], names: dict[str, str]) -> list[dict]:
+        """What links here, grouped by kind, without what the page already links to."""
+        outgoing = {o for values in self.about.values() for terms in values.values() for o in terms}
+        groups: dict[str, dict[str, dict]] = defaultdict(dict)
+        for source, _ in links:
+            kind = kind_of(source, self.base)
+            if kind and source not in outgoing:
+                groups[kind][source] = {"href": self.href(source), "text": names.get(source) or short_name(source),
+                                        "uri": self.public(source)}
+        return [{"kind": kind, "label": KIND_NAMES[kind][LANGUAGES.index(self.lang)],
+                 "links": sorted(groups[kind].values(), key=lambda link: fold(link["text"]))}
+                for kind in KINDS if kind in groups]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from lod.convert import ConversionError, Converter
 from lod.dataset import known_library, register_library, write_dataset_description
 from lod.readers import read_path
 from lod.records import ReadError, SkippedFile, SourceRecord
+from lod.restrictions import restriction
 from lod.store import Store
 from lod.terms import nquads
 from lod.uris import Minter
@@ -19,6 +23,7 @@ from lod.uris import Minter
 log = logging.getLogger(__name__)
 
 BATCH = 500  # records per bulk load: large enough to load fast, small enough to keep memory flat
+CHUNK = 200  # records per task sent to a conversion worker
 
 
 @dataclass
@@ -28,6 +33,7 @@ class IngestReport:
     converted: int = 0
     failed: int = 0
     deleted: int = 0
+    restricted: int = 0
     quads: int = 0
     store_quads: int = 0
     seconds: float = 0.0
@@ -45,29 +51,36 @@ def ingest(
     minter: Minter,
     format: str = "auto",
     on_record: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
-    """Ingest every record under `paths` for library `isil`. A bad record is reported, never fatal."""
+    """Ingest every record under `paths` for library `isil`. A bad record is reported, never fatal.
+
+    Records are read here and, with `workers` > 1, converted by that many processes; batches are
+    loaded here, in the order read, so the last of two records with one identifier wins.
+    """
     started = time.perf_counter()
     report = IngestReport(library=isil)
     if not known_library(store, minter, isil):
         log.warning("library %s is not in the registry: registering it with its ISIL only", isil)
         register_library(store, minter, {"isil": isil, "name_vi": isil})
-    converter = Converter(minter, isil)
+    items = (item for path in paths for item in read_path(path, format))
     batch: list[Loaded] = []
-    for path in paths:
-        for item in read_path(path, format):
-            if isinstance(item, SkippedFile):
-                report.skipped.append({"file": item.file, "reason": item.reason})
-                continue
-            report.read += 1
-            if isinstance(item, ReadError):
-                _fail(report, item)
-            else:
-                _convert(item, converter, batch, report)
-            if on_record:
-                on_record(item.file)
-            if len(batch) >= BATCH:
-                _load(store, batch, report)
+    for outcome in _outcomes(items, minter.base, isil, workers or 1):
+        if isinstance(outcome, SkippedFile):
+            report.skipped.append({"file": outcome.file, "reason": outcome.reason})
+            continue
+        report.read += 1
+        if isinstance(outcome, ReadError):
+            _fail(report, outcome)
+        else:
+            report.converted += 1
+            report.deleted += outcome.deleted
+            report.restricted += outcome.restricted is not None
+            batch.append(outcome)
+        if on_record:
+            on_record(outcome.file)
+        if len(batch) >= BATCH:
+            _load(store, batch, report)
     _load(store, batch, report)
     write_dataset_description(store, minter)
     store.flush()
@@ -83,37 +96,75 @@ def _fail(report: IngestReport, error: ReadError) -> None:
 
 @dataclass
 class Loaded:
-    """A converted record waiting in a batch: its graph's N-Quads, or None when it is deleted."""
+    """A converted record waiting in a batch: its graph's N-Quads, or None when it is deleted or restricted."""
 
+    file: str
     library: str
     record_id: str
     graph: str
     format: str
-    source: bytes
+    source: bytes | None
     nquads: str | None
+    deleted: bool = False
+    restricted: str | None = None  # why the record must not be published
 
 
-def _convert(record: SourceRecord, converter: Converter, batch: list[Loaded], report: IngestReport) -> None:
-    if record.deleted:
-        if record.id:
-            record_id = record.id.strip()
-            graph = converter.minter.record_graph(converter.isil, record_id)
-            batch.append(Loaded(converter.isil, record_id, graph, record.format, record.source, None))
-        report.deleted += 1
-        report.converted += 1
-        return
+Outcome = Loaded | ReadError | SkippedFile
+
+
+def _outcome(item: SourceRecord | ReadError | SkippedFile, converter: Converter) -> Outcome:
+    if not isinstance(item, SourceRecord):
+        return item
+    why = None if item.deleted else restriction(item, converter.isil)
+    if why and not (item.id and item.id.strip()):
+        return ReadError(item.file, item.number, None, f"not loaded: restricted ({why}) and without identifier")
+    if (item.deleted or why) and item.id and item.id.strip():
+        record_id = item.id.strip()
+        graph = converter.minter.record_graph(converter.isil, record_id)
+        # a restricted record's source is not kept either: nothing of it may be published
+        source = None if why else item.source
+        return Loaded(item.file, converter.isil, record_id, graph, item.format, source, None, item.deleted, why)
     try:
-        conversion = converter.convert(record)
+        conversion = converter.convert(item)
     except ConversionError as error:
-        _fail(report, ReadError(record.file, record.number, record.id, str(error)))
-        return
+        return ReadError(item.file, item.number, item.id, str(error))
     except Exception as error:  # a record the mappings cannot handle must not stop the others
-        log.debug("conversion of %s #%s failed", record.file, record.number, exc_info=True)
-        _fail(report, ReadError(record.file, record.number, record.id, f"conversion failed: {error!r}"))
-        return
+        log.debug("conversion of %s #%s failed", item.file, item.number, exc_info=True)
+        return ReadError(item.file, item.number, item.id, f"conversion failed: {error!r}")
     text = nquads(conversion.triples, conversion.graph)
-    batch.append(Loaded(converter.isil, conversion.record_id, conversion.graph, record.format, record.source, text))
-    report.converted += 1
+    return Loaded(item.file, converter.isil, conversion.record_id, conversion.graph, item.format, item.source, text)
+
+
+def _outcomes(items: Iterator, base: str, isil: str, workers: int) -> Iterator[Outcome]:
+    """Convert items in order; past the first chunk, in worker processes (small inputs never start any)."""
+    converter = Converter(Minter(base), isil)
+    chunks = iter(lambda: list(islice(items, CHUNK)), [])
+    first = next(chunks, [])
+    yield from (_outcome(item, converter) for item in first)
+    if workers <= 1 or len(first) < CHUNK:
+        yield from (_outcome(item, converter) for chunk in chunks for item in chunk)
+        return
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(workers, initializer=_start_worker, initargs=(base, isil)) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_convert_chunk, (chunk,)))
+            if len(pending) >= 2 * workers:  # bounded: the reader never runs far ahead of the workers
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+_worker_converter: Converter | None = None
+
+
+def _start_worker(base: str, isil: str) -> None:
+    global _worker_converter
+    _worker_converter = Converter(Minter(base), isil)
+
+
+def _convert_chunk(chunk: list) -> list[Outcome]:
+    return [_outcome(item, _worker_converter) for item in chunk]
 
 
 def _load(store: Store, batch: list[Loaded], report: IngestReport) -> None:

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (library, record_id)
 );
 CREATE INDEX IF NOT EXISTS records_by_datestamp ON records (datestamp);
+CREATE INDEX IF NOT EXISTS records_by_graph ON records (graph);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     library TEXT NOT NULL,
@@ -85,6 +86,13 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    def backup(self, target: Path) -> None:
+        """Copy the journal, consistent as of now, into a new SQLite file."""
+        copy = sqlite3.connect(str(target))
+        with copy:
+            self._db.backup(copy)
+        copy.close()
+
     def write(self, library: str, record_id: str, graph: str, format: str, source: bytes | None,
               content: str | None) -> str | None:
         """Note the new state of a record (content None: deleted); returns the change made, if any.
@@ -140,6 +148,15 @@ class Journal:
             sql += " AND library = ?"
             args.append(library)
         return [Change(*row) for row in self._db.execute(sql + " ORDER BY seq LIMIT ?", [*args, limit])]
+
+    def last_change(self) -> tuple[int, str | None]:
+        """The number and time of the last change (0 and None for an empty journal): the store's version."""
+        row = self._db.execute("SELECT seq, time FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def by_graph(self, graph: str) -> Entry | None:
+        row = self._db.execute("SELECT * FROM records WHERE graph = ?", (graph,)).fetchone()
+        return Entry(*row[:6], bool(row[6]), row[7]) if row else None
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per library: records held and records deleted."""

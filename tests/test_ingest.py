@@ -177,3 +177,13 @@ def test_a_second_writer_is_told_about_the_lock(tmp_path):
                           "--store", str(path)], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2
     assert "lock" in run.stderr
+
+
+def test_conversion_workers_give_the_same_store(tmp_path, minter):
+    path = corpus("marc2bibframe2-dataset")
+    stores = {}
+    for workers in (1, 2):
+        store = Store(tmp_path / f"store{workers}")
+        report = ingest([path], "VN-TEST", store, minter, workers=workers)
+        stores[workers] = (report.read, report.converted, report.failed, sorted(store.graphs()), len(store))
+    assert stores[1] == stores[2]

@@ -289,19 +289,7 @@ def test_sparql_page_without_query(client):
     assert "<textarea" in response.text and 'name="query"' in response.text
 
 
-# --- identifiers and documents ------------------------------------------------------------------
-
-
-def test_id_redirects_by_accept(client):
-    cases = {BROWSER: "html", "text/turtle": "ttl", "application/ld+json": "jsonld",
-             "application/n-triples": "nt", "application/rdf+xml": "rdf",
-             "text/turtle;q=0.5, application/ld+json": "jsonld"}
-    for accept, ext in cases.items():
-        response = client.get(INSTANCE, headers={"Accept": accept})
-        assert response.status_code == 303, accept
-        assert response.headers["location"] == f"/doc/instance/VN-TEST-R1.{ext}"
-        assert response.headers["vary"] == "Accept"
-        assert 'rel="alternate"' in response.headers["link"]
+# --- identifiers and documents (negotiation and headers: tests/test_publish_resources.py) ----------------------------
 
 
 def test_id_head(client):
@@ -318,28 +306,6 @@ def test_id_unknown_is_404_and_unacceptable_is_406(client):
     assert "text/turtle" in response.text and "application/ld+json" in response.text
 
 
-@pytest.mark.parametrize("ext", list(GRAPH_TYPES))
-def test_documents_by_extension(client, site, ext):
-    response = client.get(f"doc/instance/VN-TEST-R1.{ext}")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith(GRAPH_TYPES[ext])
-    assert response.headers["vary"] == "Accept"
-    links = response.headers["link"]
-    assert f"/doc/instance/VN-TEST-R1.{ext}>" not in links  # the other formats only
-    assert all(f"/doc/instance/VN-TEST-R1.{other}>" in links for other in ["html", *GRAPH_TYPES] if other != ext)
-    graph = Graph().parse(data=response.content, format=RDFLIB_NAMES[ext])
-    instance = URIRef(site + INSTANCE)
-    title = URIRef(f"{site}{INSTANCE}#title-1a2b3c4d")
-    assert (instance, URIRef(BF + "title"), title) in graph
-    assert (title, URIRef(BF + "mainTitle"), Literal(TITLE, lang="vi")) in graph  # a hash sub-node
-    place = URIRef(f"{site}{INSTANCE}#place-9c0d1e2f")
-    assert (place, RDFS.label, Literal("Thành phố Hồ Chí Minh", lang="vi")) in graph  # a sub-node's sub-node
-    # Linked resources bring their labels, and nothing else.
-    work = URIRef(site + WORK)
-    assert (work, RDFS.label, Literal(TITLE, lang="vi")) in graph
-    assert (work, URIRef(BF + "contribution"), None) not in graph
-
-
 def test_documents_agree_across_formats(client):
     graphs = [Graph().parse(data=client.get(f"doc/work/mat-biec-0a1b2c.{ext}").content, format=RDFLIB_NAMES[ext])
               for ext in GRAPH_TYPES]
@@ -351,15 +317,6 @@ def test_turtle_has_readable_prefixes(client):
     assert "@prefix bf: <http://id.loc.gov/ontologies/bibframe/>" in text
     assert "@prefix schema: <http://schema.org/>" in text
     assert "bf:contribution" in text and "schema:author" in text
-
-
-def test_doc_without_extension_negotiates(client):
-    response = client.get("doc/instance/VN-TEST-R1", headers={"Accept": "application/ld+json"})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("application/ld+json")
-    assert response.headers["content-location"] == "/doc/instance/VN-TEST-R1.jsonld"
-    assert response.headers["vary"] == "Accept"
-    assert client.get("doc/instance/VN-TEST-R1", headers={"Accept": "image/png"}).status_code == 406
 
 
 def test_doc_head_and_etag(client):
@@ -463,12 +420,6 @@ def test_instance_page_nests_sub_nodes(client):
 def test_library_page_prefers_vietnamese(client):
     html = client.get("doc/library/VN-TEST.html").text
     assert "<h1>Thư viện Thử nghiệm Đà Nẵng</h1>" in html
-
-
-def test_html_is_escaped(client):
-    # A label with markup in it must come out as text.
-    html = client.get("doc/instance/VN-TEST-R1.html").text
-    assert "<script" not in html
 
 
 def test_home_page(client):

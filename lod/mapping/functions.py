@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache, lru_cache
 
-from lod.mapping.codes import code_list
+import yaml
+
+from lod.mapping.codes import MAPPINGS, code_list
 from lod.text import nfc
+from lod.uris import digest
 
 _TRAILING_ISBD = re.compile(r"[\s/:;,=+]+$|(?<![A-Za-zÀ-ỹ]\.[A-Za-zÀ-ỹ])(?<!\b[A-Za-zÀ-ỹ])\.$")
 _TRAILING_NAME = re.compile(r"[\s,;:/]+$|(?<!\b[A-ZÀ-Ỹ])(?<!\b[A-ZÀ-Ỹ][a-zà-ỹ])\.$")
@@ -21,8 +25,10 @@ _PAGES = re.compile(r"(\d+)\s*(?:tr|trang|tờ|p|pages|pp|S|str|с)\b", re.I)
 
 def isbd(value: str) -> str:
     """Strip the ISBD punctuation that ends a value (" /", " :", " ;", " =", ",", a final full stop)."""
-    previous = None
     value = value.strip()
+    if value[-1:].isalnum():
+        return value  # nothing to strip: most values end so
+    previous = None
     while value != previous:
         previous = value
         value = _TRAILING_ISBD.sub("", value).strip()
@@ -85,24 +91,28 @@ def yymmdd(value: str) -> str:
     return f"{century}{v[:2]}-{v[2:4]}-{v[4:6]}"
 
 
-_AUTHORITIES = [
-    (re.compile(r"^\(viaf\)\s*(\d+)$", re.I), "http://viaf.org/viaf/{}"),
-    (re.compile(r"^\(isni\)\s*([\dX ]{16,19})$", re.I), "https://isni.org/isni/{}"),
-    (re.compile(r"^\(wikidata\)\s*(Q\d+)$", re.I), "http://www.wikidata.org/entity/{}"),
-    (re.compile(r"^\(DLC\)\s*([a-z]{1,3}\s*\d+)$", re.I), "http://id.loc.gov/authorities/names/{}"),
-    (re.compile(r"^\(DE-588\)\s*([\dX-]+)$", re.I), "https://d-nb.info/gnd/{}"),
-    (re.compile(r"^(https?://\S+)$"), "{}"),
-]
+@cache
+def authorities() -> list[tuple[re.Pattern, str, str]]:
+    """The identifier patterns of mappings/authorities.yaml: (pattern, URI template, key template)."""
+    with open(MAPPINGS / "authorities.yaml", encoding="utf-8") as f:
+        return [(re.compile(e["match"], re.I), e["uri"], e["key"]) for e in yaml.safe_load(f)]
+
+
+def authority(value: str) -> tuple[str, str] | None:
+    """(URI, key) of an authority identifier from $0/$1: "(viaf)123", "(DLC)n 79021164", or a URI."""
+    value = value.strip()
+    for pattern, uri, key in authorities():
+        match = pattern.match(value)
+        if match:
+            found = match.group(1).replace(" ", "")
+            iri = uri.format(found)
+            return iri, ("uri-" + digest(iri, 12) if key == "uri" else key.format(found))
+    return None
 
 
 def authority_uri(value: str) -> str:
-    """The URI of an authority identifier from $0/$1: "(viaf)123", "(DLC)n 79021164", or a URI."""
-    value = value.strip()
-    for pattern, template in _AUTHORITIES:
-        match = pattern.match(value)
-        if match:
-            return template.format(match.group(1).replace(" ", ""))
-    return ""
+    found = authority(value)
+    return found[0] if found else ""
 
 
 def url(value: str) -> str:
@@ -115,6 +125,189 @@ def language_code(value: str) -> str:
     if v in code_list("languages"):
         return v
     return code_list("language-names").get(v, "")
+
+
+def code(value: str) -> str:
+    """A code as catalogues write it ("aut.", " VM ", ".../relators/aut") → as code lists hold it ("aut")."""
+    v = value.strip()
+    if v.startswith(("http://", "https://")):
+        v = v.rstrip("/").rsplit("/", 1)[-1]
+    v = v.strip(".,;:").strip().lower()
+    return "" if not v or set(v) <= set("|#") else v
+
+
+def gac(value: str) -> str:
+    """A MARC geographic area code without its trailing hyphens ("a-vt---" → "a-vt")."""
+    return value.strip().rstrip("-").lower()
+
+
+def duration(value: str) -> str:
+    """MARC playing time (306 hhmmss, 008/18-20 minutes) as an ISO 8601 duration ("013000" → PT1H30M)."""
+    v = value.strip()
+    if re.fullmatch(r"\d{6}", v):
+        h, m, s = int(v[:2]), int(v[2:4]), int(v[4:])
+    elif re.fullmatch(r"\d{1,3}", v) and int(v):
+        h, m, s = 0, int(v), 0
+    else:
+        return ""
+    text = "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "") + (f"{s}S" if s else "")
+    return text if text != "PT" else ""
+
+
+def country(value: str) -> str:
+    """008/15-17 (place of publication): a MARC country code; "xx" (no place) and fill give nothing."""
+    v = code(value)
+    return v if re.fullmatch(r"[a-z]{2,3}", v) and v not in ("xx", "zz") else ""
+
+
+def _edtf_year(part: str) -> str:
+    part = part.strip().lower()
+    if not re.fullmatch(r"\d[\du]{3}", part) or part == "9999":
+        return ""
+    return part.replace("u", "X")
+
+
+def edtf_008(value: str) -> str:
+    """008/06-14 (type of date, date 1, date 2) as an EDTF date: "s1983" → 1983, "m19851990" → 1985/1990."""
+    if len(value) < 5:
+        return ""
+    kind, first, second = value[0], _edtf_year(value[1:5]), value[5:9]
+    if not first:
+        return ""
+    if kind in "prst":
+        return first
+    if kind == "e":
+        mm, dd = second[:2], second[2:4]
+        if mm.isdigit() and "01" <= mm <= "12":
+            return f"{first}-{mm}-{dd}" if dd.isdigit() and "01" <= dd <= "31" else f"{first}-{mm}"
+        return first
+    if kind in "cdikmqu":
+        end = _edtf_year(second) or ".."
+        return f"{first}/{end}" if end != first else first
+    return ""
+
+
+_DATE = re.compile(r"^\D{0,3}?(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T\s].*)?$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def date(value: str) -> str:
+    """A date as Dublin Core and DSpace write it → ISO 8601 / EDTF ("2015-06-01T00:00:00Z" → 2015-06-01,
+    "[2010?]" → 2010, "01/06/2015" → 2015-06-01, the Vietnamese day-first order)."""
+    v = value.strip().strip("[]?.").strip()
+    day_first = _DAY_FIRST.match(v)
+    if day_first:
+        dd, mm, yyyy = day_first.groups()
+        return _ymd(yyyy, mm, dd)
+    match = _DATE.match(v)
+    if not match:
+        return year(v)
+    return _ymd(*match.groups())
+
+
+def _ymd(yyyy: str, mm: str | None, dd: str | None) -> str:
+    if not mm or not 1 <= int(mm) <= 12:
+        return yyyy
+    if not dd or not 1 <= int(dd) <= 31:
+        return f"{yyyy}-{int(mm):02d}"
+    return f"{yyyy}-{int(mm):02d}-{int(dd):02d}"
+
+
+def surname(value: str) -> str:
+    """The part of an inverted name before its comma ("Nguyễn, Du" → "Nguyễn"); nothing when the name is
+    written direct: a name is never divided by word position."""
+    head, comma, _ = name(value).partition(",")
+    return head.strip() if comma else ""
+
+
+def forename(value: str) -> str:
+    """The part of an inverted name after its comma ("Nguyễn, Du" → "Du"); nothing when written direct."""
+    _, comma, rest = name(value).partition(",")
+    return rest.strip() if comma else ""
+
+
+_SOURCE = re.compile(r"^\s*\(([^)]+)\)\s*(.*)$")
+
+
+def source_code(value: str) -> str:
+    """The organisation code in front of a number: "(OCoLC)12345" → "OCoLC"."""
+    match = _SOURCE.match(value)
+    return match.group(1).strip() if match else ""
+
+
+def strip_source(value: str) -> str:
+    """A number without the organisation code in front of it: "(OCoLC)12345" → "12345"."""
+    match = _SOURCE.match(value)
+    return (match.group(2) if match else value).strip()
+
+
+def doi(value: str) -> str:
+    """A DOI from "doi:10.…", "https://doi.org/10.…" or the bare "10.…"."""
+    match = re.search(r"\b(10\.\d{4,9}/\S+)", value)
+    return match.group(1).rstrip(".,;") if match else ""
+
+
+def handle(value: str) -> str:
+    """A Handle from "hdl:1234/5678" or "http://hdl.handle.net/1234/5678" (not a DOI)."""
+    match = re.match(r"^\s*(?:hdl:|https?://hdl\.handle\.net/)(\d[\w.]*/\S+)\s*$", value, re.I)
+    return match.group(1) if match and not match.group(1).startswith("10.") else ""
+
+
+def lccn(value: str) -> str:
+    """An LCCN with its spaces removed ("  79021164 " → "79021164", "sh 85012345" → "sh85012345")."""
+    return re.sub(r"\s+", "", value.split("/")[0]) if value.strip() else ""
+
+
+_LIFE = re.compile(r"^\s*(?:b\.\s*)?(\d{4})?\s*-\s*(?:d\.\s*)?(\d{4})?\s*[.,]?\s*$")
+
+
+def born(value: str) -> str:
+    """The year of birth in a name's dates ("1765-1820." → 1765, "1955-" → 1955); nothing when the dates
+    are approximate or of activity ("ca. 1500", "fl. 1800")."""
+    match = _LIFE.match(value)
+    return (match.group(1) or "") if match else ""
+
+
+def died(value: str) -> str:
+    """The year of death in a name's dates ("1765-1820." → 1820), as `born` reads them."""
+    match = _LIFE.match(value)
+    return (match.group(2) or "") if match else ""
+
+
+def checked_isbn(value: str) -> str:
+    """An ISBN whose check digit is right: a bare identifier is taken for an ISBN only then."""
+    found = isbn(value)
+    if len(found) == 10:
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(found) if c.isdigit() or c == "X")
+        return found if "X" not in found[:9] and total % 11 == 0 else ""
+    if len(found) == 13 and found.isdigit():
+        return found if sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(found)) % 10 == 0 else ""
+    return ""
+
+
+def checked_issn(value: str) -> str:
+    """An ISSN ("issn:2583-1887", "1566-7294") whose check digit is right."""
+    v = value.strip()
+    if v.lower().startswith(("issn:", "issn ", "urn:issn:")):
+        v = v.split(":")[-1].strip() if ":" in v else v[5:]
+    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", v.strip())
+    if not match:
+        return ""
+    digits = match.group(1) + match.group(2)
+    check = (11 - sum(int(c) * (8 - i) for i, c in enumerate(digits)) % 11) % 11
+    return f"{match.group(1)}-{match.group(2)}{match.group(3).upper()}" if "0123456789X"[check] == match.group(3).upper() else ""
+
+
+def urn(value: str) -> str:
+    """A URN (not an ISBN or ISSN one, which have classes of their own)."""
+    v = value.strip()
+    return v if re.match(r"^urn:(?!isbn:|issn:)[a-z0-9][a-z0-9-]{0,31}:\S+$", v, re.I) else ""
+
+
+def media_type(value: str) -> str:
+    """An Internet media type ("application/pdf"), without parameters; other format words give nothing."""
+    match = re.match(r"^([a-z]+/[\w.+-]+)", value.strip().lower())
+    return match.group(1) if match else ""
 
 
 CLEAN: dict[str, Callable[[str], str]] = {
@@ -132,13 +325,43 @@ CLEAN: dict[str, Callable[[str], str]] = {
     "authority-uri": authority_uri,
     "language-code": language_code,
     "url": url,
+    "code": code,
+    "country": country,
+    "edtf-008": edtf_008,
+    "date": date,
+    "surname": surname,
+    "forename": forename,
+    "source-code": source_code,
+    "strip-source": strip_source,
+    "doi": doi,
+    "handle": handle,
+    "lccn": lccn,
+    "gac": gac,
+    "duration": duration,
+    "born": born,
+    "died": died,
+    "checked-isbn": checked_isbn,
+    "checked-issn": checked_issn,
+    "urn": urn,
+    "media-type": media_type,
 }
+
+# Clean-ups are pure functions of their text, and the same texts come again and again (a heading is
+# cleaned for its key, its label and its other labels; a publisher recurs in every record): remember.
+CLEAN = {name: fn if fn in (str.strip, str.lower) else lru_cache(maxsize=1 << 15)(fn) for name, fn in CLEAN.items()}
+isbd = CLEAN["isbd"]
+name = CLEAN["name"]
 
 SUBDIVISIONS = set("vxyz")
 
 
 def join_heading(subfields: list[tuple[str, str]]) -> str:
     """A subject heading: main parts joined by spaces, subdivisions ($v $x $y $z) by "--"."""
+    return _join_heading(tuple(subfields))
+
+
+@lru_cache(maxsize=1 << 15)
+def _join_heading(subfields: tuple[tuple[str, str], ...]) -> str:
     text = ""
     for code, value in subfields:
         value = isbd(value)

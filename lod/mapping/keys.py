@@ -10,16 +10,8 @@ import yaml
 
 from lod.mapping.codes import MAPPINGS, code_list
 from lod.mapping.fields import FieldView
-from lod.mapping.functions import authority_uri, isbd, join_heading, name
+from lod.mapping.functions import CLEAN, authority, isbd, join_heading, name
 from lod.uris import digest, heading_key, normal_heading, slug
-
-_AUTHORITY_KEYS = [
-    (re.compile(r"viaf\.org/viaf/(\d+)"), "viaf-{}"),
-    (re.compile(r"id\.loc\.gov/authorities/\w+/(\w+)"), "lc-{}"),
-    (re.compile(r"wikidata\.org/(?:entity|wiki)/(Q\d+)"), "wd-{}"),
-    (re.compile(r"isni\.org/isni/(\w+)"), "isni-{}"),
-    (re.compile(r"d-nb\.info/gnd/([\w-]+)"), "gnd-{}"),
-]
 
 
 def pick(value, tag: str):
@@ -31,15 +23,11 @@ def pick(value, tag: str):
 
 
 def authority_key(field: FieldView) -> str | None:
+    """The key of the first authority identifier in $0/$1 that mappings/authorities.yaml knows."""
     for value in field.values("10"):
-        uri = authority_uri(value)
-        if not uri:
-            continue
-        for pattern, template in _AUTHORITY_KEYS:
-            match = pattern.search(uri)
-            if match:
-                return template.format(match.group(1))
-        return "uri-" + digest(uri, 12)
+        found = authority(value)
+        if found:
+            return found[1]
     return None
 
 
@@ -71,6 +59,18 @@ def subject(field: FieldView, entity: dict, context) -> str | None:
     return f"{scheme}-{heading_key(text)}"
 
 
+def link(field: FieldView, entity: dict, context) -> str | None:
+    """A resource a linking field names: by the identifiers it gives (`identifiers`: subfield → kind,
+    tried in order; a kind is a clean-up such as issn or isbn, or `record` for a control number such as
+    "(OCoLC)12345"), else by its heading, as `heading` keys it."""
+    for code, kind in (entity.get("identifiers") or {}).items():
+        for value in field.values(str(code)):
+            found = slug(value) if kind == "record" else CLEAN[kind](value)
+            if found:
+                return f"{'rec' if kind == 'record' else kind}-{slug(found, 40)}"
+    return heading(field, entity, context)
+
+
 def item(field: FieldView, entity: dict, context) -> str | None:
     return f"{context.instance_key}-{digest(field.text(), 8)}"
 
@@ -79,6 +79,7 @@ KEYS: dict[str, Callable[[FieldView, dict, object], str | None]] = {
     "heading": heading,
     "subject": subject,
     "item": item,
+    "link": link,
 }
 
 

@@ -15,8 +15,8 @@ from jinja2 import Environment
 
 from lod.config import Settings
 from lod.formats import Format
+from lod.rebase import Rebase
 from lod.store import Store
-from lod.web.rebase import Rebase
 
 SITE_NAME = "Dữ liệu mở liên kết thư viện Việt Nam"
 

@@ -11,29 +11,48 @@ from starlette.exceptions import HTTPException
 
 from lod.config import Settings
 from lod.dataset import stored_base
+from lod.rebase import rebase_for
 from lod.store import Store
-from lod.web import SITE_NAME, PlainError, pages, resources, sparql
-from lod.web.rebase import rebase_for
+from lod.web import SITE_NAME, PlainError, admin, feeds, libraries, pages, reconcile, resources, search, sparql, stats
+from lod.web import oai as oai_pmh
+from lod.web.security import SecurityHeaders
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The web app over the store `settings` names; raises StoreLocked when another process writes it."""
-    store = Store(settings.store)
+    store = Store(settings.store, remote=settings.remote)
     # The built-in API docs would load scripts from a CDN; this site documents itself in its own pages.
-    app = FastAPI(title=SITE_NAME, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title=SITE_NAME, docs_url=None, redoc_url=None, openapi_url=None, lifespan=sparql.lifespan)
     app.state.settings = settings
     app.state.store = store
     # Read once: the base only changes when an empty store gets its first records, and only the
     # server may write a served store (a future write route must refresh this).
     app.state.rebase = rebase_for(stored_base(store), _with_slash(settings.base_uri))
     app.state.templates = Environment(loader=FileSystemLoader(settings.site / "templates"), autoescape=True)
+    # What must follow a write through this server (lod/web/admin.py): each part adds its refresh here.
+    app.state.on_change = [lambda: _refresh_base(app)]
+    app.state.search = search.open_index(store, settings.store)  # brought up to date with the journal here
+    sparql.setup(app, settings)  # the query workers, CORS, the query editor's files
     app.add_exception_handler(PlainError, _plain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.include_router(pages.router)
     app.include_router(sparql.router)
     app.include_router(resources.router)
+    app.include_router(search.router)
+    app.include_router(reconcile.router)
+    app.include_router(oai_pmh.router)
+    app.include_router(feeds.router)
+    app.include_router(stats.router)
+    app.include_router(libraries.router)
+    app.include_router(admin.router)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=settings.site / "static"), name="static")
     return app
+
+
+def _refresh_base(app: FastAPI) -> None:
+    """An empty store gets its base with its first records."""
+    app.state.rebase = rebase_for(stored_base(app.state.store), _with_slash(app.state.settings.base_uri))
 
 
 def _with_slash(base: str) -> str:

@@ -1,35 +1,51 @@
-"""The site's own pages: the home page and the dumps (listing and files)."""
+"""The site's own pages and files: the home page, the dumps (listing and files), the sitemaps, robots.txt
+and the JSON-LD context."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import hashlib
+import re
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from lod.dataset import libraries
-from lod.describe import counts, local_path, recent_works
+from lod.describe import local_path, recent_works
+from lod.dumps import dump_path, read_index
+from lod.publish import jsonld, sitemap
+from lod.publish.void import DESCRIPTION, TITLE
 from lod.web import PlainError, RebaseDep, SettingsDep, StoreDep, TemplatesDep, render
+from lod.web.resources import StatsDep, lang_links, page_lang, per_version
 
 router = APIRouter()
 
 DUMP_TYPES = {".gz": "application/gzip", ".json": "application/json", ".nq": "application/n-quads",
               ".nt": "application/n-triples", ".ttl": "text/turtle", ".jsonld": "application/ld+json"}
+SITEMAP_NAME = re.compile(r"sitemap-([a-z]+)-([0-9]{1,6})\.xml")
+XML = "application/xml"
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-def home(store: StoreDep, rebase: RebaseDep, templates: TemplatesDep) -> Response:
-    base = rebase.stored
-    libs = [{**lib, "href": local_path(lib["uri"], base)} for lib in libraries(store)]
-    return render(templates, "home.html", counts=counts(store, base), libraries=libs,
-                  works=recent_works(store, base), base=rebase.served)
+def home(request: Request, store: StoreDep, rebase: RebaseDep, templates: TemplatesDep, figures: StatsDep) -> Response:
+    lang = page_lang(request)
+    suffix = "?lang=en" if lang == "en" else ""
+    libs = [{"isil": lib.isil, "name": lib.name, "href": local_path(lib.uri, rebase.stored) + suffix}
+            for lib in figures.libraries]
+    works = [{**work, "href": work["href"] + suffix}
+             for work in per_version(request, store, "recent", lambda s: recent_works(s, rebase.stored))]
+    counts = {**figures.entities, "quads": figures.statements}
+    embedded = {"@context": jsonld.SCHEMA_CONTEXT_NAME, "@type": "DataCatalog", "@id": f"{rebase.served}dataset",
+                "name": TITLE[lang], "description": DESCRIPTION[lang], "url": rebase.served,
+                "dataset": {"@type": "Dataset", "@id": f"{rebase.served}id/dataset/all", "name": TITLE[lang],
+                            "url": f"{rebase.served}dataset"}}
+    return render(templates, "home.html", counts=counts, libraries=libs, works=works, base=rebase.served,
+                  lang=lang, lang_links=lang_links(request), schema_org=embedded)
 
 
 @router.api_route("/dumps/", methods=["GET", "HEAD"])
-def dumps(settings: SettingsDep, rebase: RebaseDep, templates: TemplatesDep) -> Response:
-    return render(templates, "dumps.html", files=dump_index(settings.dumps_dir), stored_base=rebase.stored,
-                  rebased=rebase.active)
+def dumps(request: Request, settings: SettingsDep, rebase: RebaseDep, templates: TemplatesDep) -> Response:
+    files = [{**entry, "size": _size(entry.get("bytes", 0))} for entry in read_index(settings.dumps_dir)]
+    return render(templates, "dumps.html", files=files, stored_base=rebase.stored, rebased=rebase.active,
+                  lang=page_lang(request), lang_links=lang_links(request))
 
 
 @router.api_route("/dumps/{name}", methods=["GET", "HEAD"])
@@ -40,27 +56,37 @@ def dump_file(name: str, settings: SettingsDep) -> Response:
     return FileResponse(path, media_type=DUMP_TYPES.get(path.suffix, "application/octet-stream"))
 
 
-def dump_index(folder: Path | None) -> list[dict]:
-    """The dump files index.json lists (file, size, SHA-256, quads), with a readable size."""
-    index = folder / "index.json" if folder else None
-    if index is None or not index.is_file():
-        return []
-    entries = json.loads(index.read_text(encoding="utf-8"))
-    return [{**entry, "size": _size(entry.get("bytes", 0))} for entry in entries if _plain_name(entry.get("file"))]
+@router.api_route("/sitemap.xml", methods=["GET", "HEAD"])
+def sitemap_index(rebase: RebaseDep, settings: SettingsDep, figures: StatsDep) -> Response:
+    parts = sitemap.chunks(figures.entities, settings.sitemap_chunk)
+    return Response(sitemap.index(rebase.served, parts, figures.modified), media_type=XML)
 
 
-def dump_path(folder: Path | None, name: str) -> Path | None:
-    """A file of the dumps folder that may be served: index.json and the files it lists, nothing else,
-    so no name can reach outside the folder."""
-    if folder is None or not _plain_name(name):
-        return None
-    listed = {"index.json", *(entry["file"] for entry in dump_index(folder))}
-    path = folder / name
-    return path if name in listed and path.is_file() else None
+@router.api_route("/sitemap-{name}", methods=["GET", "HEAD"])
+def sitemap_file(name: str, store: StoreDep, rebase: RebaseDep, settings: SettingsDep, figures: StatsDep) -> Response:
+    match = SITEMAP_NAME.fullmatch(f"sitemap-{name}")
+    if match is None or (match[1], int(match[2])) not in sitemap.chunks(figures.entities, settings.sitemap_chunk):
+        raise PlainError(404, "No such sitemap: see /sitemap.xml for the list.")
+    body = sitemap.urlset(store, rebase.stored, rebase.served, match[1], int(match[2]), settings.sitemap_chunk)
+    return Response(body, media_type=XML)
 
 
-def _plain_name(name: object) -> bool:
-    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
+@router.api_route("/robots.txt", methods=["GET", "HEAD"])
+def robots(rebase: RebaseDep) -> Response:
+    # Pages and documents are for crawling; query URLs run work on the server at the crawler's choosing.
+    text = f"User-agent: *\nAllow: /\nDisallow: /sparql?\n\nSitemap: {rebase.served}sitemap.xml\n"
+    return Response(text, media_type="text/plain")
+
+
+@router.api_route("/context.jsonld", methods=["GET", "HEAD"])
+def context(request: Request) -> Response:
+    body = jsonld.context_text().encode("utf-8")
+    etag = '"' + hashlib.blake2s(body, digest_size=12).hexdigest() + '"'
+    # JSON-LD processors in browsers fetch contexts across origins.
+    headers = {"ETag": etag, "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/ld+json", headers=headers)
 
 
 def _size(count: int) -> str:

@@ -1,58 +1,219 @@
 """Identifiers and documents: `/id/{kind}/{key}` names a thing and answers 303 to the document about it,
-`/doc/{kind}/{key}[.ext]` is that document, in HTML or an RDF format.
+`/doc/{kind}/{key}[.ext]` is that document, in HTML or an RDF format. The dataset's own description (DCAT
+and VoID) is the document of every `/id/dataset/…` and is also served at `/dataset` and `/.well-known/void`.
+
+Every document carries `Vary: Accept`, `Link` headers to its other formats, an ETag and, where the journal
+tells, Last-Modified; a client that holds the current version gets 304.
 """
 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote
+import json
+import threading
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from lod.describe import describe, document, knows, page_view
+from lod.describe import (
+    KIND_NAMES,
+    Description,
+    curie,
+    describe,
+    document,
+    from_triples,
+    incoming,
+    knows,
+    labels,
+    local_path,
+    modified,
+    page_view,
+    parse_time,
+    schema_org,
+)
+from lod.dumps import read_index
 from lod.formats import DOCUMENT_FORMATS, HTML, Format, by_name, negotiate
+from lod.publish.stats import Stats, stats
+from lod.publish.version import PerVersion
+from lod.publish.void import Publication, description
+from lod.rebase import Rebase
 from lod.uris import KINDS
-from lod.web import PlainError, RebaseDep, StoreDep, TemplatesDep, not_acceptable, page_text
+from lod.web import PlainError, RebaseDep, SettingsDep, StoreDep, TemplatesDep, not_acceptable, page_text
 
 router = APIRouter()
 
 FORMAT_LABELS = {"html": "HTML", "ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+LANGS = ("vi", "en")
+DATASET_DOC = "/doc/dataset/all"
+_cache_lock = threading.Lock()
+
+
+def per_version(request: Request, store, name: str, compute):
+    """A value computed from the store once per store version, kept on the app under `name`."""
+    with _cache_lock:
+        caches = getattr(request.app.state, "per_version", None)
+        if caches is None:
+            caches = request.app.state.per_version = {}
+        cache = caches.setdefault(name, PerVersion(compute))
+    return cache.get(store)
+
+
+def get_stats(request: Request, store: StoreDep, settings: SettingsDep) -> Stats:
+    """The dataset's figures, counted once per store version."""
+    return per_version(request, store, "stats", lambda s: stats(s, settings.base_uri))
+
+
+StatsDep = Annotated[Stats, Depends(get_stats)]
+
+
+def page_lang(request: Request) -> str:
+    """The interface language: `?lang=en` or Vietnamese."""
+    lang = request.query_params.get("lang", "vi")
+    return lang if lang in LANGS else "vi"
 
 
 @router.api_route("/id/{kind}/{key:path}", methods=["GET", "HEAD"])
-def identifier(kind: str, key: str, request: Request, store: StoreDep, rebase: RebaseDep) -> Response:
+def identifier(kind: str, key: str, request: Request, store: StoreDep, rebase: RebaseDep,
+               figures: StatsDep) -> Response:
     uri = _stored_uri(kind, key, rebase.stored)
     doc = _doc_path(kind, key)
-    if not knows(store, uri):
+    known = _dataset_keys(figures) if kind == "dataset" else None
+    if (key not in known) if known is not None else not knows(store, uri):
         raise PlainError(404, f"Nothing is known about {rebase.to_served(uri)}.", {"Vary": "Accept"})
     headers = {"Vary": "Accept", "Link": _link_header(doc)}
     chosen = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS)
     if chosen is None:
         raise not_acceptable(DOCUMENT_FORMATS, headers)
-    return Response(status_code=303, headers={**headers, "Location": f"{doc}.{chosen.name}"})
+    location = f"{doc}.{chosen.name}"
+    if chosen is HTML and page_lang(request) != "vi":
+        location += "?" + urlencode({"lang": page_lang(request)})
+    return Response(status_code=303, headers={**headers, "Location": location})
 
 
 @router.api_route("/doc/{kind}/{name:path}", methods=["GET", "HEAD"])
-def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseDep,
-        templates: TemplatesDep) -> Response:
+def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseDep, templates: TemplatesDep,
+        settings: SettingsDep, figures: StatsDep) -> Response:
     key, chosen = _split_extension(name)
+    if kind == "dataset":
+        if key not in _dataset_keys(figures):
+            raise PlainError(404, f"Nothing is known about {rebase.served}id/dataset/{_quoted(key)}.")
+        return _dataset_response(request, chosen, rebase, templates, settings, figures)
     path = _doc_path(kind, key)
-    headers = {"Vary": "Accept", "Link": _link_header(path, chosen)}
-    if chosen is None:
-        chosen = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS)
-        if chosen is None:
-            raise not_acceptable(DOCUMENT_FORMATS, headers)
-        headers["Link"] = _link_header(path, chosen)
-        headers["Content-Location"] = f"{path}.{chosen.name}"
+    chosen, headers = _choose(request, path, chosen)
     description = describe(store, _stored_uri(kind, key, rebase.stored))
     if description is None:
         raise PlainError(404, f"Nothing is known about {rebase.served}id/{kind}/{_quoted(key)}.", {"Vary": "Accept"})
+    changed = modified(store, description, rebase.stored, figures.modified)
     if chosen is HTML:
-        view = page_view(description, rebase.stored, rebase.served)
-        body = page_text(templates, "resource.html", resource=view, alternates=_alternates(path, chosen)).encode()
+        body = _page(request, store, description, rebase, templates, path).encode("utf-8")
     else:
-        body = rebase.body_to_served(document(description, chosen))
-    return _conditional(request, body, chosen, headers)
+        body = rebase.body_to_served(document(description, chosen, rebase.stored))
+    return _conditional(request, body, chosen, headers, changed)
+
+
+@router.api_route("/dataset", methods=["GET", "HEAD"])
+@router.api_route("/.well-known/void", methods=["GET", "HEAD"])
+def dataset(request: Request, rebase: RebaseDep, templates: TemplatesDep, settings: SettingsDep,
+            figures: StatsDep) -> Response:
+    return _dataset_response(request, None, rebase, templates, settings, figures)
+
+
+def _dataset_response(request: Request, chosen: Format | None, rebase: Rebase, templates, settings,
+                      figures: Stats) -> Response:
+    chosen, headers = _choose(request, DATASET_DOC, chosen)
+    dumps = read_index(settings.dumps_dir)
+    publication = Publication(rebase.stored, settings.licence, settings.publisher)
+    triples = description(figures, dumps, publication)
+    if chosen is HTML:
+        body = page_text(templates, "dataset.html", **dataset_view(figures, dumps, publication, rebase,
+                                                                     page_lang(request)),
+                         alternates=_alternates(DATASET_DOC, chosen), lang=page_lang(request),
+                         lang_links=lang_links(request)).encode("utf-8")
+    else:
+        whole = from_triples(publication.dataset(), triples, [])
+        body = rebase.body_to_served(document(whole, chosen, rebase.stored))
+    return _conditional(request, body, chosen, headers, parse_time(figures.modified))
+
+
+def dataset_view(figures: Stats, dumps: list[dict], publication: Publication, rebase: Rebase, lang: str) -> dict:
+    """The dataset page's data: the same figures and files the DCAT/VoID description gives."""
+    by_library: dict[str | None, list[dict]] = {}
+    for dump in dumps:
+        by_library.setdefault(dump.get("library"), []).append(dump)
+    return {
+        "figures": figures,
+        "entities": [{"label": KIND_NAMES[kind][LANGS.index(lang)], "count": n}
+                     for kind, n in figures.entities.items()],
+        "modified": figures.modified,
+        "licence": publication.licence,
+        "publisher": publication.publisher,
+        "dumps": by_library.get(None, []),
+        "libraries": [{"isil": lib.isil, "name": lib.name, "records": lib.records, "statements": lib.statements,
+                       "href": local_path(lib.uri, rebase.stored),
+                       "dumps": by_library.get(lib.isil, [])} for lib in figures.libraries],
+        "classes": [{"uri": c, "curie": curie(c), "count": n} for c, n in figures.classes],
+        "properties": [{"uri": p, "curie": curie(p), "count": n} for p, n in figures.properties],
+        "examples": [{"href": local_path(uri, rebase.stored), "uri": rebase.to_served(uri)}
+                     for uri in figures.examples],
+        "sparql": f"{rebase.served}sparql",
+        "void": f"{rebase.served}.well-known/void",
+    }
+
+
+def _dataset_keys(figures: Stats) -> set[str]:
+    return {"all", "catalog", *(lib.isil for lib in figures.libraries)}
+
+
+def _page(request: Request, store, description: Description, rebase: Rebase, templates, path: str) -> str:
+    lang = page_lang(request)
+    links = incoming(store, description.uri)
+    names = labels(store, sorted({source for source, _ in links}), lang)
+    view = page_view(description, rebase.stored, rebase.served, lang, links, names)
+    embedded = schema_org(description)
+    template = f"{view['kind']}.html" if view["kind"] in KINDS else "resource.html"
+    return page_text(templates, template, resource=view, alternates=_alternates(path, HTML), lang=lang,
+                     canonical=f"{rebase.served}{path[1:]}.html",
+                     lang_links=lang_links(request), sparql_query=_sparql_link(view["uri"]),
+                     schema_org=json.loads(rebase.to_served(json.dumps(embedded))) if embedded else None)
+
+
+def _choose(request: Request, path: str, chosen: Format | None) -> tuple[Format, dict[str, str]]:
+    """The format a document is sent in (its extension, else the Accept header) and the headers that say so."""
+    headers = {"Vary": "Accept"}
+    if chosen is None:
+        chosen = negotiate(request.headers.get("accept"), DOCUMENT_FORMATS)
+        if chosen is None:
+            raise not_acceptable(DOCUMENT_FORMATS, {**headers, "Link": _link_header(path)})
+        headers["Content-Location"] = f"{path}.{chosen.name}"
+    headers["Link"] = _link_header(path, chosen)
+    return chosen, headers
+
+
+def _sparql_link(uri: str) -> str:
+    """The SPARQL protocol URL of a query that lists the resource's statements and its parts' (two levels
+    down, as deep as the converter nests them)."""
+    part = f'STRSTARTS(STR(?subject), "{uri}#")'
+    query = (f"SELECT DISTINCT ?subject ?property ?value WHERE {{\n"
+             f"  {{ BIND(<{uri}> AS ?subject) }}\n"
+             f"  UNION {{ <{uri}> ?link ?subject FILTER({part}) }}\n"
+             f"  UNION {{ <{uri}> ?link ?node . ?node ?link2 ?subject\n"
+             f"          FILTER({part} && STRSTARTS(STR(?node), \"{uri}#\")) }}\n"
+             f"  ?subject ?property ?value\n"
+             f"}} ORDER BY ?subject ?property")
+    return "/sparql?" + urlencode({"query": query})
+
+
+def lang_links(request: Request) -> dict[str, str]:
+    """This page in each interface language."""
+    links = {}
+    for lang in LANGS:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        params += [("lang", lang)] if lang != "vi" else []
+        links[lang] = request.url.path + ("?" + urlencode(params) if params else "")
+    return links
 
 
 def _stored_uri(kind: str, key: str, base: str) -> str:
@@ -88,10 +249,27 @@ def _link_header(path: str, current: Format | None = None) -> str:
                      for a in _alternates(path, current) if not a["current"])
 
 
-def _conditional(request: Request, body: bytes, chosen: Format, headers: dict[str, str]) -> Response:
-    """The document, or 304 when the client already holds this very version."""
+def _conditional(request: Request, body: bytes, chosen: Format, headers: dict[str, str],
+                 changed: datetime | None) -> Response:
+    """The document, or 304 when the client already holds this very version (ETag first, then date)."""
     etag = '"' + hashlib.blake2s(body, digest_size=12).hexdigest() + '"'
     headers = {**headers, "ETag": etag}
-    if etag in request.headers.get("if-none-match", ""):
+    if changed is not None:
+        headers["Last-Modified"] = format_datetime(changed, usegmt=True)
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        if etag in match or match.strip() == "*":
+            return Response(status_code=304, headers=headers)
+    elif changed is not None and _not_modified_since(request.headers.get("if-modified-since"), changed):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=chosen.media_type, headers=headers)
+
+
+def _not_modified_since(header: str | None, changed: datetime) -> bool:
+    if not header:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    return since is not None and since.tzinfo is not None and changed.replace(microsecond=0) <= since
