@@ -19,15 +19,21 @@ $(YASGUI): site/vendor/package.json site/vendor/package-lock.json
 demo: $(VENV)/.installed $(YASGUI)
 	$(VENV)/bin/lod demo
 
+# The end-to-end tests run twice: over the embedded store, and over `oxigraph serve` as a remote store.
+E2E := tests/test_web.py tests/test_publish_resources.py tests/test_crawl.py tests/test_sparql_protocol.py \
+	tests/test_write_access.py tests/test_remote_store.py
+
 test: $(VENV)/.installed $(YASGUI)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+	LOD_TEST_STORE=remote $(PY) -m pytest $(E2E)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 # Benchmarks print figures (they need `wrk`: apt-get install wrk); they are not tests.
 bench: $(VENV)/.installed
+	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/sparql_bench.py
 
 clean:

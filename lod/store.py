@@ -255,8 +255,10 @@ class RemoteRdf:
         return self.query(sparql, [], [])
 
     def query(self, sparql: str, default_graphs: list[str], named_graphs: list[str]):
-        params = [("default-graph-uri", g) for g in default_graphs] or [("union-default-graph", "")]
+        params = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
+        if not params:  # the server takes no union together with a dataset: with one, the dataset rules
+            params = [("union-default-graph", "")]
         response = self._http.post(
             f"{self.url}/query", params=params, content=sparql.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query",
@@ -323,12 +325,16 @@ class _Chunks:
 
 
 def _graph_blocks(nquads: str) -> str:
-    """N-Quads lines as `GRAPH <g> { … }` blocks for INSERT DATA (our lines end in `<graph> .`)."""
-    by_graph: dict[str, list[str]] = {}
-    for line in nquads.splitlines():
-        triple, graph, _ = line.rsplit(" ", 2)
-        by_graph.setdefault(graph, []).append(triple + " .")
-    return " ".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" for graph, lines in by_graph.items())
+    """N-Quads as the blocks of an INSERT DATA: `GRAPH <g> { … }` per named graph, the default graph bare."""
+    by_graph: dict[str, list] = {}
+    for quad in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS):
+        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+        by_graph.setdefault(key, []).append(quad.triple)
+    blocks = []
+    for graph, triples in by_graph.items():
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        blocks.append(f"GRAPH {graph} {{ {text} }}" if graph else text)
+    return " ".join(blocks)
 
 
 def _raise_for(response: httpx.Response) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 import yaml
+from stdnum import isbn as stdnum_isbn
+from stdnum import issn as stdnum_issn
 
 from lod.mapping.codes import MAPPINGS, code_list
 from lod.text import nfc
@@ -277,25 +279,13 @@ def died(value: str) -> str:
 def checked_isbn(value: str) -> str:
     """An ISBN whose check digit is right: a bare identifier is taken for an ISBN only then."""
     found = isbn(value)
-    if len(found) == 10:
-        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(found) if c.isdigit() or c == "X")
-        return found if "X" not in found[:9] and total % 11 == 0 else ""
-    if len(found) == 13 and found.isdigit():
-        return found if sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(found)) % 10 == 0 else ""
-    return ""
+    return found if found and stdnum_isbn.is_valid(found) else ""
 
 
 def checked_issn(value: str) -> str:
     """An ISSN ("issn:2583-1887", "1566-7294") whose check digit is right."""
-    v = value.strip()
-    if v.lower().startswith(("issn:", "issn ", "urn:issn:")):
-        v = v.split(":")[-1].strip() if ":" in v else v[5:]
-    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", v.strip())
-    if not match:
-        return ""
-    digits = match.group(1) + match.group(2)
-    check = (11 - sum(int(c) * (8 - i) for i, c in enumerate(digits)) % 11) % 11
-    return f"{match.group(1)}-{match.group(2)}{match.group(3).upper()}" if "0123456789X"[check] == match.group(3).upper() else ""
+    v = re.sub(r"^\s*(?:urn:)?issn[:\s]\s*", "", value, flags=re.I).strip()
+    return stdnum_issn.format(v) if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", v) and stdnum_issn.is_valid(v) else ""
 
 
 def urn(value: str) -> str:

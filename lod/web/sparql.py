@@ -51,7 +51,7 @@ def setup(app: FastAPI, settings: Settings) -> None:
     rebase = app.state.rebase
     policy = Policy(settings.sparql_max_rows, tuple(settings.sparql_services), rebase.stored, rebase.served)
     app.state.sparql_policy = policy
-    local = settings.store is not None and getattr(settings, "remote", None) is None
+    local = settings.store is not None and app.state.store.remote is None
     app.state.sparql_pool = (QueryPool(settings.store, policy, settings.sparql_workers, settings.sparql_time_limit)
                              if local else None)
     app.add_middleware(EndpointCORS, paths=("/sparql", "/store"))
