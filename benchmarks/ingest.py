@@ -88,7 +88,7 @@ def run_phase(name: str, args: list[str]) -> dict:
 
         report = ingest([args[0]], "VN-SCALE", Store(Path(args[1])), Minter("http://127.0.0.1:8000/"),
                         workers=int(args[2]))
-        return {"records": report.converted, "quads": report.store_quads, "seconds": time.perf_counter() - started}
+        return {"records": report.converted, "quads": report.quads, "seconds": time.perf_counter() - started}
     if name == "dump":
         from lod.dumps import write_dumps
         from lod.store import Store

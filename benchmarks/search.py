@@ -5,7 +5,8 @@ as peers in the same run, on the same server: the SPARQL a developer would write
 framework's floor).
 
 Each endpoint gets `wrk` (2 threads, 8 connections, 8 s, 127.0.0.1 only), cycling through queries
-typed with and without diacritics; suggest is fed the prefixes a person types letter by letter.
+typed with and without diacritics; suggest is fed the prefixes a person types letter by letter. Search
+and suggest are then measured again one request at a time.
 
     python benchmarks/search.py [--seconds 8] [--connections 8] [--store DIR] [--samples-only]
 """
@@ -69,6 +70,10 @@ def build(path: Path, with_corpus: bool) -> None:
         print(f"(no corpus at {CORPUS}: the samples alone)")
     store.flush()
     print(f"store: {records} records, {len(store)} quads ({time.perf_counter() - started:.0f} s to ingest)")
+
+
+def build_index(path: Path) -> None:
+    store = Store(path)
     index = SearchIndex(index_path(path))
     report = rebuild(store, index)
     print(f"index: {report.documents} documents in {report.seconds:.1f} s "
@@ -94,7 +99,9 @@ def sparql_contains(text: str) -> str:
 def wrk(root: str, paths: list[str], accept: str, seconds: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA.format(paths="{" + ", ".join(json.dumps(p) for p in paths) + "}", accept=accept))
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, root],
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name,
+                          root],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     Path(script.name).unlink()
     percentiles = {m.group(1): _ms(m.group(2), m.group(3)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)",
@@ -134,6 +141,7 @@ def main() -> None:
         store = args.store or Path(tmp) / "store"
         if not store.exists():
             build(store, not args.samples_only)
+        build_index(store)
         port = free_port()
         server = serve(store, port)
         root = f"http://127.0.0.1:{port}"
@@ -156,6 +164,12 @@ def main() -> None:
                 results[name] = found = wrk(root, paths, accept, args.seconds, args.connections)
                 print(f"{name:26} {found['rps']:9.0f} {found['p50'] or 0:9.2f} {found['p99'] or 0:9.2f} "
                       f"{found['errors']:7}")
+            print("\none request at a time (what one person typing sees):")
+            for name in ("search", "suggest"):
+                paths, accept = runs[name]
+                alone = wrk(root, paths, accept, max(2, args.seconds // 2), 1)
+                print(f"{name:26} {alone['rps']:9.0f} {alone['p50'] or 0:9.2f} {alone['p99'] or 0:9.2f} "
+                      f"{alone['errors']:7}")
             peer = results["SPARQL CONTAINS (peer)"]
             for name in ("search", "suggest"):
                 if results[name]["p50"] and peer["p50"]:

@@ -84,7 +84,7 @@ def ingest(
     console.print(
         f"{library}: read {result.read}, converted {result.converted}, failed {result.failed}, "
         f"deleted {result.deleted}, restricted (not published) {result.restricted}, {result.quads} quads written, "
-        f"store now {result.store_quads} quads ({result.seconds:.1f} s); {len(result.skipped)} files skipped"
+        f"in {result.seconds:.1f} s; {len(result.skipped)} files skipped"
     )
     for error in result.errors[:10]:
         console.print(f"  [yellow]{error['file']} #{error['record']} ({error['id']}): {error['reason']}[/yellow]")

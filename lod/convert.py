@@ -128,7 +128,9 @@ def _languages(fields: dict[str, list[FieldView]], source: str) -> tuple[str | N
         return tag, tag
     fixed = (_first(fields, "008", "") or "")[35:38]
     text = language_tag(fixed) or language_tag(_first(fields, "041", "a"))
-    catalog = language_tag(_first(fields, "040", "b")) or text
+    # notes are in the language of cataloguing, which is not the text's ("Includes index." in a Chinese
+    # book): without 040 $b it is not known, and notes stay untagged
+    catalog = language_tag(_first(fields, "040", "b"))
     return text, catalog
 
 

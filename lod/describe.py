@@ -149,6 +149,18 @@ def incoming(store: Store, uri: str, limit: int = 200) -> list[tuple[str, str]]:
     return [(s, p) for s, p in found if s != uri]
 
 
+def holders(store: Store, work: str) -> list[str]:
+    """The libraries holding copies of a work: the holders of the items of its instances, and of the
+    instances that share an identifier with those (the union catalogue's clusters)."""
+    rows = store.query(f"""SELECT DISTINCT ?library WHERE {{
+        {iri_text(work)} <{BF}hasInstance> ?instance .
+        {{ ?instance <{BF}hasItem>/<{BF}heldBy> ?library }}
+        UNION {{ ?instance <http://www.w3.org/2002/07/owl#sameAs> ?cluster .
+                 ?other <http://www.w3.org/2002/07/owl#sameAs> ?cluster ; <{BF}hasItem>/<{BF}heldBy> ?library }}
+    }} ORDER BY ?library""")
+    return [row["library"].value for row in rows]
+
+
 def labels(store: Store, uris: list[str], lang: str = "vi") -> dict[str, str]:
     """The best label (in `lang` first) of each of `uris` that has one."""
     found: dict[str, list[Literal]] = defaultdict(list)

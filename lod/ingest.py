@@ -35,7 +35,6 @@ class IngestReport:
     deleted: int = 0
     restricted: int = 0
     quads: int = 0
-    store_quads: int = 0
     seconds: float = 0.0
     errors: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
@@ -84,7 +83,6 @@ def ingest(
     _load(store, batch, report)
     write_dataset_description(store, minter)
     store.flush()
-    report.store_quads = len(store)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

@@ -162,7 +162,8 @@ def _judge(before: str, after: str, alone: bool = True) -> bool | None:
         return None
     pairs = [(o, n) for o, n in zip(_words(before), _words(after), strict=True) if o and not o.isdigit()]
     changed = [(o, n) for o, n in pairs if o != n]
-    gained = sum(1 for o, n in changed if is_syllable(n) and not is_syllable(o))
+    # a one-letter word is weak evidence: a symbol alone ("(©)") decodes to one too ("(â)")
+    gained = sum(1 for o, n in changed if len(n) > 1 and is_syllable(n) and not is_syllable(o))
     # Some legacy words are Vietnamese words already ("mét" is TCVN3 for "một") and some are foreign
     # names ("Lªnin"): most changed words must turn Vietnamese, and nearly all must end up Vietnamese.
     if gained < (2 if alone else 1) or gained * 2 < len(changed):

@@ -96,6 +96,9 @@ def test_harvest_everything_then_only_what_changed(source, tmp_path, serve, free
     changed_id, changed_file = _retitled(source.parent / "changed.xml", "Tôi thấy hoa vàng trên cỏ xanh (bản sửa)")
     assert ingest([changed_file], "VN-TVQG", store, minter_for(store, MINTED)).converted == 1
     store.flush()
+    # incremental: what the source says changed at or after the last datestamp seen (datestamps have
+    # whole seconds, so records stamped in that same second come again, by design)
+    since = len(list(store.journal.entries(since=first.latest)))
     del store
     gc.collect()
 
@@ -104,7 +107,7 @@ def test_harvest_everything_then_only_what_changed(source, tmp_path, serve, free
         second = harvest(Harvest(url, "VN-AGG", batch=PAGE), target, minter, tmp_path)
     asked = [r for r in requests if r.get("verb") == "ListRecords"]
     assert asked[0]["from"] == first.latest  # incremental: from the last datestamp seen
-    assert second.headers < len(expected) and second.deleted == 1
+    assert second.headers == since and second.deleted == 1
     records = live(target, "VN-AGG")
     assert len(records) == len(expected) - 1
     assert not any(r.endswith(f"VN-TVKHTH/{gone.record_id}") for r in records)

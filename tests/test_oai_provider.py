@@ -180,6 +180,8 @@ def test_post_is_answered_like_get(provider, oai_schema):
      "badArgument"),
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2021-01-01", "until": "2020-01-01"}, "badArgument"),
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2020-1-5"}, "badArgument"),
+    ({"verb": "Identify\x01"}, "badArgument"),
     ({"verb": "ListRecords", "metadataPrefix": "mods"}, "cannotDisseminateFormat"),
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2999-01-01"}, "noRecordsMatch"),
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "VN-NONE"}, "noRecordsMatch"),

@@ -149,6 +149,9 @@ def test_preview(client):
     top = reconcile(client, q0={"query": "Truyện Kiều", "type": WORK})["q0"][0]
     page = client.get("/reconcile/preview", params={"id": top["id"]})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    # OpenRefine shows it in a frame of its own page: this page, unlike the rest of the site, may be framed
+    assert "frame-ancestors *" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in client.get("/search").headers["content-security-policy"]
     assert "Truyện Kiều" in page.text and "Nguyễn Du" in page.text
     # an identifier whose key carries percent-escapes, sent decoded as a client may do
     thesis = reconcile(client, q0={"query": "Dư địa chí", "type": INSTANCE})["q0"][0]

@@ -308,3 +308,25 @@ def test_nfd_records_of_the_corpus_are_found_by_nfc_and_folded_queries(tmp_path)
         assert len(by_nfc) == 1, composed
         assert by_nfc == set(uris(search(index, folded, instances)))
         assert by_nfc == set(uris(search(index, unicodedata.normalize("NFD", composed), instances)))
+
+
+def test_update_index_and_the_index_command(tmp_path):
+    """What `lod ingest` calls after loading, and `lod index`, on a store folder."""
+    from typer.testing import CliRunner
+
+    from lod.cli import app
+    from lod.search import update_index
+
+    store = samples_store(tmp_path / "store")
+    first = update_index(store)
+    assert first is not None and first.documents > 300
+    novel = {"id": "UPD1", "title": "Bến không chồng", "author": "Dương Hướng"}
+    add_records(store, tmp_path / "in", "VN-TVKHTH", novel)
+    assert update_index(store).changes == 1
+    assert update_index(Store(None)) is None  # an in-memory store keeps no index
+    del store
+
+    result = CliRunner().invoke(app, ["index", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    index = SearchIndex(tmp_path / "store" / "search")
+    assert labels(search(index, "ben khong chong", Filters(types=["instance"]))) == ["Bến không chồng"]

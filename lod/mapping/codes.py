@@ -14,6 +14,8 @@ import yaml
 from lod.text import nfc
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+# libyaml's loader when PyYAML has it: the mapping files are read at every start
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Lists computed from other lists rather than read from a file of their own.
 DERIVED = ("relators", "relator-terms", "relator-schema", "relator-terms-schema", "relator-schema-role",
            "relator-terms-schema-role", "languages", "language-tags")
@@ -22,7 +24,7 @@ DERIVED = ("relators", "relator-terms", "relator-schema", "relator-terms-schema"
 @cache
 def _read(name: str) -> dict:
     with open(MAPPINGS / "codes" / f"{name}.yaml", encoding="utf-8") as f:
-        return {str(k): v for k, v in (yaml.safe_load(f) or {}).items()}
+        return {str(k): v for k, v in (yaml.load(f, Loader=LOADER) or {}).items()}
 
 
 def _load(name: str) -> dict:

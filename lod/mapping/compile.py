@@ -18,7 +18,7 @@ from urllib.parse import quote
 import yaml
 
 from lod.mapping import codes
-from lod.mapping.codes import MAPPINGS, code_labels, code_list
+from lod.mapping.codes import LOADER, MAPPINGS, code_labels, code_list
 from lod.mapping.fields import FieldView
 from lod.mapping.functions import CLEAN, join_heading
 from lod.mapping.keys import KEYS, pick, subject_scheme
@@ -103,7 +103,8 @@ def _check(spec, allowed: set[str], where: str) -> dict:
         raise MappingError(f"{where}: expected a mapping, got {spec!r}")
     unknown = sorted(set(spec) - allowed)
     if unknown:
-        raise MappingError(f"{where}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(sorted(allowed))})")
+        keys = ", ".join(map(repr, unknown))
+        raise MappingError(f"{where}: unknown key {keys} (allowed: {', '.join(sorted(allowed))})")
     return spec
 
 
@@ -226,7 +227,7 @@ def _term_maker(spec: dict, where: str) -> Callable[[str, FieldView, Context], T
         def make_iri(value: str, f: FieldView, context: Context) -> Term | None:
             if value in made:
                 return made[value]
-            iri = template.format(value if plain else quote(value, safe=""))
+            iri = template.format(value if plain else quote(value, safe="/"))
             if len(made) > 1 << 14:
                 made.clear()
             made[value] = found = IRI(iri) if _URL.match(iri) else None
@@ -371,7 +372,7 @@ def compile_resource(spec: dict, entities: dict, where: str, rule_level: bool = 
     if types:
         _all_types(types, f"{where}, node type")
     each = spec.get("each")
-    setters = compile_set(spec.get("set"), entities, where)
+    setters = Setters.of(compile_set(spec.get("set"), entities, where))
     typer = _typer(types, by_code=bool(each))
 
     def make(f: FieldView, context: Context, parent: IRI) -> list[IRI]:
@@ -397,22 +398,32 @@ def _chain(parent: IRI, name: str, items: list[IRI], context: Context) -> list[I
     return cells[:1]
 
 
-def _fill(iri: IRI, view: FieldView, context: Context, setters: list[Setter]) -> bool:
+class Setters(NamedTuple):
+    """A resource's setters, those that read the field apart from the constants."""
+
+    data: list[Setter]
+    constants: list[Setter]
+
+    @classmethod
+    def of(cls, setters: list[Setter]) -> Setters:
+        return cls([s for s in setters if not s.constant], [s for s in setters if s.constant])
+
+
+def _fill(iri: IRI, view: FieldView, context: Context, setters: Setters) -> bool:
     """Run a resource's setters; a node that says nothing is dropped, with what its parts said.
 
     Constants (a note's type, an identifier's assigner) only add to what the field itself says: a node
     with nothing but constants is not made, unless constants are all it ever has.
     """
     mark = context.emitted  # counts statements said again too: a thing named twice is still named
-    for setter in setters:
-        if not setter.constant:
-            for value in setter.values(view, context, iri):
-                context.emit(iri, setter.prop, value)
-    if context.emitted > mark or all(setter.constant for setter in setters):
-        for setter in setters:
-            if setter.constant:
-                for value in setter.values(view, context, iri):
-                    context.emit(iri, setter.prop, value)
+    emit = context.emit
+    for prop, values, _ in setters.data:
+        for value in values(view, context, iri):
+            emit(iri, prop, value)
+    if context.emitted > mark or not setters.data:
+        for prop, values, _ in setters.constants:
+            for value in values(view, context, iri):
+                emit(iri, prop, value)
     return context.emitted > mark
 
 
@@ -428,8 +439,8 @@ def _compile_entity(name: str, entities: dict, extra: dict | None, where: str, e
     for kind in (definition.get("identifiers") or {}).values():
         if kind != "record" and kind not in CLEAN:
             raise MappingError(f"{where}: entity {name!r}: identifier kind {kind!r} is neither record nor a clean-up")
-    setters = compile_set(description.get("set"), entities, f"{where}, entity {name}")
-    setters += compile_set(extra, entities, where)
+    setters = Setters.of(compile_set(description.get("set"), entities, f"{where}, entity {name}")
+                         + compile_set(extra, entities, where))
     typer = _typer(description.get("type"))
 
     def make_one(f: FieldView, context: Context) -> IRI | None:
@@ -437,7 +448,7 @@ def _compile_entity(name: str, entities: dict, extra: dict | None, where: str, e
         if not key:
             return None
         iri = context.minter.thing(pick(definition["kind"], f.tag), key)
-        if not _fill(iri, f, context, setters) and setters:
+        if not _fill(iri, f, context, setters) and (setters.data or setters.constants):
             return None  # a copy, a place … the field says nothing about
         for t in typer(f.tag, f):
             context.emit(iri, RDF_TYPE, t)
@@ -671,7 +682,7 @@ def _observed(rules, f: FieldView, context: Context) -> set[str] | None:
 def load_yaml(name: str) -> dict:
     """A mapping file as data (read once; callers must not change it)."""
     with open(MAPPINGS / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=LOADER)
 
 
 @cache

@@ -96,7 +96,8 @@ def _pair(by_tag, view: FieldView, tag: str, occurrence: str, script_code: str, 
     script = script_tag(script_code, view)
     if script == "Hani":
         script = code_list("cjk-scripts").get(text_lang or "", script)
-    lang = f"{text_lang or 'und'}-{script}" if script else text_lang
+    # in lower case, as the store keeps language tags: a dump reloads to the very same quads
+    lang = f"{text_lang or 'und'}-{script}".lower() if script else text_lang
     views = by_tag.setdefault(tag, [])
     partner_index = None
     if occurrence != "00":
@@ -109,7 +110,7 @@ def _pair(by_tag, view: FieldView, tag: str, occurrence: str, script_code: str, 
         partner = views[partner_index]
         # the record's own field names both: parts made from them are shared, and differ across records
         key = partner.text()
-        romanised = f"{text_lang}-Latn" if text_lang and script and script != "Latn" else None
+        romanised = f"{text_lang}-latn" if text_lang and script and script != "Latn" else None
         views[partner_index] = partner = replace(partner, key=key, lang=romanised or partner.lang)
     views.append(replace(view, tag=tag, lang=lang, script=lang, key=key, partner=partner, source="880"))
 

@@ -22,7 +22,9 @@ _TRAILING_NAME = re.compile(r"[\s,;:/]+$|(?<!\b[A-ZÀ-Ỹ])(?<!\b[A-ZÀ-Ỹ][a-z
 _ISBN = re.compile(r"(97[89][\d-]{10,14}|[\d-]{9,12}[\dXx])")
 _ISSN = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
 _YEAR = re.compile(r"\b(\d{4})\b")
-_PAGES = re.compile(r"(\d+)\s*(?:tr|trang|tờ|p|pages|pp|S|str|с)\b", re.I)
+# the page count an extent statement opens with ("xliii, 212 p.", "[8], 320 tr."), not a count inside
+# a statement of volumes ("2 v. (1714 p.)")
+_PAGES = re.compile(r"^\s*(?:\[?[ivxlcdm\d]+\]?,\s*)*\[?(\d+)\]?\s*(?:tr|trang|tờ|p|pages|pp|S|str|с)\b", re.I)
 
 
 def isbd(value: str) -> str:
@@ -67,7 +69,7 @@ def year(value: str) -> str:
 
 def pages(value: str) -> str:
     """The page count of an extent statement ("320 tr. : minh họa" → "320"), if it gives one."""
-    match = _PAGES.search(value)
+    match = _PAGES.match(value)
     return match.group(1) if match else ""
 
 
@@ -79,7 +81,10 @@ def classmark(value: str) -> str:
 def timestamp(value: str) -> str:
     """MARC 005 (yyyymmddhhmmss.f) as an xsd:dateTime."""
     v = value.strip()
-    if len(v) < 14 or not v[:14].isdigit():
+    if len(v) < 14 or not v[:14].isdigit() or v[:4] == "0000":
+        return ""
+    month, day, hour, minute, second = v[4:6], v[6:8], v[8:10], v[10:12], v[12:14]
+    if not ("01" <= month <= "12" and "01" <= day <= "31" and hour < "24" and minute < "60" and second < "61"):
         return ""
     return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}"
 
@@ -232,9 +237,9 @@ _SOURCE = re.compile(r"^\s*\(([^)]+)\)\s*(.*)$")
 
 
 def source_code(value: str) -> str:
-    """The organisation code in front of a number: "(OCoLC)12345" → "OCoLC"."""
+    """The organisation code in front of a number: "(OCoLC)12345" → "OCoLC"; nothing without a number."""
     match = _SOURCE.match(value)
-    return match.group(1).strip() if match else ""
+    return match.group(1).strip() if match and match.group(2).strip() else ""
 
 
 def strip_source(value: str) -> str:

@@ -189,14 +189,16 @@ def harvest(job: Harvest, store: Store, minter: Minter, state_folder: Path, clie
     client = client or Client(job.url)
     key = source_key(job.url, job.prefix, job.set)
     remembered = read_state(state_folder).get(key, {})
+    verb = "ListRecords" if job.method == "list" else "ListIdentifiers"
     pending = None if (job.since or job.full) else remembered.get("pending")
+    if pending and pending.get("verb", verb) != verb:
+        pending = None  # a token belongs to the list it came from: with the other method, start anew
     report = HarvestReport(job.url, job.library, job.prefix, job.set, job.since, job.until, job.method)
     if pending:
         report.resumed = True
         report.since, report.until, report.latest = pending["from"], pending["until"], pending["latest"]
     elif not (job.since or job.full):
         report.since = _granular(remembered.get("latest"), _granularity(client))
-    verb = "ListRecords" if job.method == "list" else "ListIdentifiers"
     first = {"verb": verb, "metadataPrefix": job.prefix, "from": report.since, "until": report.until,
              "set": job.set}
     first = {k: v for k, v in first.items() if v}
@@ -208,9 +210,10 @@ def harvest(job: Harvest, store: Store, minter: Minter, state_folder: Path, clie
             if page.token is None or batch.full:
                 batch.ingest()
                 if page.token is not None:
+                    pending = {"verb": verb, "token": page.token, "from": report.since, "until": report.until,
+                               "latest": report.latest}
                     _save_state(state_folder, key, {**remembered, "url": job.url, "library": job.library,
-                                                    "pending": {"token": page.token, "from": report.since,
-                                                                "until": report.until, "latest": report.latest}})
+                                                    "pending": pending})
             if on_page:
                 on_page(report)
         batch.ingest()

@@ -2,8 +2,10 @@
 made it, what it is about, its notes, publishers, identifiers, languages, years, and which libraries
 hold it (the libraries of the record graphs that describe it).
 
-Each field is a SPARQL pattern from `?s` to `?v`, per kind; one query per batch of resources reads
-them all back, so a full rebuild and an update after ingest build the same documents.
+Each field is a list of property paths from the resource (see paths.py). A work also takes the titles,
+notes, publishers, identifiers and years of its instances; an instance takes the agents, subjects,
+languages and classification of its work. A full rebuild and an update after ingest read the same
+paths, so they build the same documents.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from stdnum.exceptions import ValidationError
 from lod.describe import best_label
 from lod.search.analysis import exact_key, folded_key
 from lod.search.index import Document
+from lod.search.paths import Is, Path, Value, Walker
 from lod.store import Store
-from lod.terms import Literal, iri_text
+from lod.terms import IRI, Literal, iri_text
 
 BF = "http://id.loc.gov/ontologies/bibframe/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -30,55 +33,49 @@ SCHEMA = "http://schema.org/"
 KINDS = ("work", "instance", "agent", "subject")
 BATCH = 200
 
-_LABEL = f"(<{RDFS}label>|<{SCHEMA}name>)"
-_WORK_TITLE = f"<{BF}title>/(<{BF}mainTitle>|<{BF}subtitle>)"
-_AGENT = (f"<{BF}contribution> ?c . ?c <{BF}agent> ?a . ?a {_LABEL} ?v . "
-          f"OPTIONAL {{ ?c a ?primary FILTER(?primary = <{BF}PrimaryContribution>) }}")
-_SUBJECTS = f"(<{BF}subject>|<{BF}genreForm>)/{_LABEL}"
-_ISBN = f"<{BF}identifiedBy> ?id . ?id a <{BF}Isbn> ; <{RDF}value> ?v"
-_YEAR = f"(<{BF}provisionActivity>/<{BF}date>|<{SCHEMA}datePublished>)"
+LABEL = (RDFS + "label", SCHEMA + "name")
+RDFS_LABEL = (RDFS + "label",)
+TYPE: Path = ((RDF + "type",),)
+NAMES: list[Path] = [(LABEL,)]
+TITLES: list[Path] = [(LABEL,), ((BF + "title",), (BF + "mainTitle", BF + "subtitle"))]
 
-# field → patterns binding ?v for a resource ?s of the kind; "label" gives the heading shown.
-FIELDS: dict[str, dict[str, list[str]]] = {
+# A field's paths from a resource of each kind, before anything is borrowed.
+OWN: dict[str, dict[str, list[Path]]] = {
     "work": {
-        "label": [f"<{RDFS}label> ?v"],
-        "name": [f"{_LABEL} ?v", f"{_WORK_TITLE} ?v", f"<{BF}hasInstance>/(<{BF}title>/<{BF}mainTitle>|{_LABEL}) ?v"],
-        "agent": [_AGENT],
-        "subject": [f"{_SUBJECTS} ?v", f"<{SCHEMA}keywords> ?v"],
-        "subject_facet": [f"<{BF}subject>/<{RDFS}label> ?v"],
-        "note": [f"<{BF}summary>/<{RDFS}label> ?v", f"(<{SCHEMA}abstract>|<{SCHEMA}description>) ?v",
-                 f"<{BF}hasInstance>/(<{BF}note>/<{RDFS}label>|<{BF}responsibilityStatement>) ?v"],
-        "publisher": [f"<{BF}hasInstance>/<{BF}provisionActivity>/<{BF}agent>/<{RDFS}label> ?v"],
-        "identifier": [f"<{BF}hasInstance>/<{BF}identifiedBy>/<{RDF}value> ?v",
-                       f"<{BF}classification>/<{BF}classificationPortion> ?v"],
-        "isbn": [f"<{BF}hasInstance> ?i . ?i {_ISBN}"],
-        "language": [f"<{BF}language> ?v"],
-        "year": [f"<{BF}hasInstance>/{_YEAR} ?v", f"<{BF}originDate> ?v"],
-        "type": ["a ?v"],
+        "label": [(RDFS_LABEL,)],
+        "name": TITLES,
+        "subject": [((BF + "subject", BF + "genreForm"), LABEL), ((SCHEMA + "keywords",),)],
+        "subject_facet": [((BF + "subject",), RDFS_LABEL)],
+        "note": [((BF + "summary",), RDFS_LABEL), ((SCHEMA + "abstract", SCHEMA + "description"),)],
+        "identifier": [((BF + "classification",), (BF + "classificationPortion",))],
+        "language": [((BF + "language",),)],
+        "year": [((BF + "originDate",),)],
+        "type": [TYPE],
     },
     "instance": {
-        "label": [f"<{RDFS}label> ?v"],
-        "name": [f"{_LABEL} ?v", f"{_WORK_TITLE} ?v", f"<{SCHEMA}alternateName> ?v"],
-        "agent": [f"<{BF}instanceOf> ?w . ?w {_AGENT}"],
-        "subject": [f"<{BF}instanceOf>/{_SUBJECTS} ?v", f"<{BF}instanceOf>/<{SCHEMA}keywords> ?v"],
-        "subject_facet": [f"<{BF}instanceOf>/<{BF}subject>/<{RDFS}label> ?v"],
-        "note": [f"(<{BF}note>/<{RDFS}label>|<{BF}responsibilityStatement>|<{BF}editionStatement>) ?v",
-                 f"<{BF}instanceOf>/<{BF}summary>/<{RDFS}label> ?v"],
-        "publisher": [f"<{BF}provisionActivity>/<{BF}agent>/<{RDFS}label> ?v"],
-        "identifier": [f"<{BF}identifiedBy>/<{RDF}value> ?v",
-                       f"<{BF}instanceOf>/<{BF}classification>/<{BF}classificationPortion> ?v"],
-        "isbn": [_ISBN, f"<{SCHEMA}isbn> ?v"],
-        "language": [f"<{BF}instanceOf>/<{BF}language> ?v"],
-        "year": [f"{_YEAR} ?v"],
-        "type": ["a ?v"],
+        "label": [(RDFS_LABEL,)],
+        "name": [*TITLES, ((SCHEMA + "alternateName",),)],
+        "note": [((BF + "note",), RDFS_LABEL), ((BF + "responsibilityStatement", BF + "editionStatement"),)],
+        "publisher": [((BF + "provisionActivity",), (BF + "agent",), RDFS_LABEL)],
+        "identifier": [((BF + "identifiedBy",), (RDF + "value",))],
+        "isbn": [((BF + "identifiedBy",), Is(BF + "Isbn"), (RDF + "value",)), ((SCHEMA + "isbn",),)],
+        "year": [((BF + "provisionActivity",), (BF + "date",)), ((SCHEMA + "datePublished",),)],
+        "type": [TYPE],
     },
-    "agent": {"label": [f"{_LABEL} ?v"], "name": [f"{_LABEL} ?v"], "type": ["a ?v"]},
-    "subject": {"label": [f"{_LABEL} ?v"], "name": [f"{_LABEL} ?v"], "type": ["a ?v"]},
+    "agent": {"label": [(LABEL,)], "name": NAMES, "type": [TYPE]},
+    "subject": {"label": [(LABEL,)], "name": NAMES, "type": [TYPE]},
+}
+# What a work takes from its instances, and an instance from its work.
+BORROWED = {
+    "work": ((BF + "hasInstance",), ("name", "note", "publisher", "identifier", "isbn", "year")),
+    "instance": ((BF + "instanceOf",), ("agent", "subject", "subject_facet", "note", "identifier", "language")),
 }
 
 _YEAR_IN = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 _LANGUAGE = re.compile(r"/languages/([a-z]{3})$")
 _RECORD_GRAPH = re.compile(r"graph/record/([^/]+)/")
+
+Fields = dict[str, list]  # field → values (IRIs, literals; agents as (name, primary, agent IRI))
 
 
 def kind_of(uri: str, base: str) -> str | None:
@@ -105,12 +102,8 @@ def resources_in_graph(store: Store, graph: str, base: str) -> set[str]:
 
 def instances_of(store: Store, works: Iterable[str]) -> set[str]:
     """Instances take their agents and subjects from their work: they change when it does."""
-    found: set[str] = set()
-    for batch in _batches(sorted(works)):
-        values = " ".join(iri_text(w) for w in batch)
-        rows = store.query(f"SELECT DISTINCT ?i WHERE {{ VALUES ?w {{ {values} }} ?w <{BF}hasInstance> ?i }}")
-        found.update(row["i"].value for row in rows)
-    return found
+    reached = Walker(store).follow(works, ((BF + "hasInstance",),))
+    return {str(value) for values in reached.values() for value in values}
 
 
 def documents(store: Store, uris: Iterable[str], base: str) -> Iterator[Document]:
@@ -121,32 +114,55 @@ def documents(store: Store, uris: Iterable[str], base: str) -> Iterator[Document
         if kind:
             by_kind[kind].append(uri)
     for kind, members in by_kind.items():
-        for batch in _batches(sorted(members)):
-            yield from _batch_documents(store, kind, batch)
+        members.sort()
+        for start in range(0, len(members), BATCH):
+            yield from _batch_documents(store, kind, members[start:start + BATCH])
 
 
 def _batch_documents(store: Store, kind: str, uris: list[str]) -> Iterator[Document]:
-    values = _read_fields(store, kind, uris)
+    walker = Walker(store)
+    found = _own(walker, kind, uris)
+    if kind in BORROWED:
+        _borrow(walker, kind, uris, found)
     graphs = _graphs(store, uris)
     for uri in uris:
-        found = values.get(uri)
-        if not found or not graphs.get(uri):
-            continue
-        yield _document(uri, kind, found, sorted(graphs[uri]))
+        if found[uri].get("type") and graphs.get(uri):
+            yield _document(uri, kind, found[uri], sorted(graphs[uri]))
 
 
-def _read_fields(store: Store, kind: str, uris: list[str]) -> dict[str, dict[str, list]]:
-    values = "VALUES ?s { " + " ".join(iri_text(u) for u in uris) + " }"
-    found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    # The resources come first in each query: with VALUES outside a UNION of the patterns, Oxigraph
-    # matched every pattern against the whole store before joining (ten times slower on 2,000 records).
-    for name, patterns in FIELDS[kind].items():
-        for pattern in patterns:
-            for row in store.query(f"SELECT * WHERE {{ {values} ?s {pattern} }}"):
-                node = row["v"]
-                entry = (node, row["primary"] is not None, row["a"].value) if name == "agent" else node
-                found[row["s"].value][name].append(entry)
+def _own(walker: Walker, kind: str, uris: list[str]) -> dict[str, Fields]:
+    found: dict[str, Fields] = {uri: defaultdict(list) for uri in uris}
+    for name, paths in OWN[kind].items():
+        for path in paths:
+            for uri, values in walker.follow(uris, path).items():
+                found[uri][name] += values
+    if kind == "work":
+        for uri, agents in _contributors(walker, uris).items():
+            found[uri]["agent"] += agents
     return found
+
+
+def _borrow(walker: Walker, kind: str, uris: list[str], found: dict[str, Fields]) -> None:
+    link, names = BORROWED[kind]
+    related = walker.follow(uris, (link,))
+    others = sorted({str(v) for values in related.values() for v in values if isinstance(v, str)})
+    theirs = _own(walker, "instance" if kind == "work" else "work", others)
+    for uri in uris:
+        for other in related[uri]:
+            for name in names:
+                found[uri][name] += theirs.get(str(other), {}).get(name, [])
+
+
+def _contributors(walker: Walker, works: list[str]) -> dict[str, list[tuple[Literal, bool, str]]]:
+    """Each work's agents by every name they carry, with whether they are its primary contributor."""
+    contributions = walker.follow(works, ((BF + "contribution",),))
+    everyone = {str(c) for cs in contributions.values() for c in cs}
+    primary = {c for c, kept in walker.step(everyone, Is(BF + "PrimaryContribution")).items() if kept}
+    agents = walker.step(everyone, (BF + "agent",))
+    names = walker.step({str(a) for values in agents.values() for a in values}, LABEL)
+    return {work: [(name, c in primary, str(agent)) for c in cs for agent in agents.get(str(c), [])
+                   for name in names.get(str(agent), []) if isinstance(name, Literal)]
+            for work, cs in contributions.items()}
 
 
 def _graphs(store: Store, uris: list[str]) -> dict[str, set[str]]:
@@ -159,7 +175,7 @@ def _graphs(store: Store, uris: list[str]) -> dict[str, set[str]]:
     return found
 
 
-def _document(uri: str, kind: str, found: dict[str, list], graphs: list[str]) -> Document:
+def _document(uri: str, kind: str, found: Fields, graphs: list[str]) -> Document:
     text = {name: _texts(found.get(name, [])) for name in ("name", "subject", "note", "publisher", "identifier")}
     names = text["name"]
     label = best_label(_literals(found.get("label", []))) or best_label(_literals(found.get("name", []))) or uri
@@ -172,25 +188,25 @@ def _document(uri: str, kind: str, found: dict[str, list], graphs: list[str]) ->
         keys=_unique(k for k in map(folded_key, names) if k),
         exact_keys=_unique(k for k in map(exact_key, names) if k),
         libraries=_unique(unquote(m.group(1)) for m in map(_RECORD_GRAPH.search, graphs) if m),
-        languages=_unique(m.group(1) for m in (_LANGUAGE.search(n.value) for n in found.get("language", [])) if m),
+        languages=_unique(m.group(1) for m in (_LANGUAGE.search(str(v)) for v in found.get("language", [])) if m),
         subject_facets=_texts(found.get("subject_facet", [])),
         years=sorted({int(y) for v in _texts(found.get("year", [])) for y in _YEAR_IN.findall(v)}),
         graphs=graphs,
-        types=_unique(n.value.rsplit("/", 1)[-1] for n in found.get("type", [])),
+        types=_unique(str(v).rsplit("/", 1)[-1] for v in found.get("type", []) if isinstance(v, IRI)),
     )
 
 
 def _agents(entries: list) -> list[str]:
     """Every form of the agents' names, the primary contributors' first."""
-    ranked = sorted({(not primary, node.value) for node, primary, _ in entries})
+    ranked = sorted({(not primary, name.value) for name, primary, _ in entries})
     return _unique(name for _, name in ranked)
 
 
 def _authors(entries: list) -> list[str]:
     """One name per agent to show (the shortest form: without dates), the primary contributors' first."""
     forms: dict[str, tuple[bool, int, str]] = {}
-    for node, primary, agent in entries:
-        form = (not primary, len(node.value), node.value)
+    for name, primary, agent in entries:
+        form = (not primary, len(name.value), name.value)
         forms[agent] = min(forms.get(agent, form), form)
     return _unique(name for _, _, name in sorted(forms.values()))
 
@@ -210,12 +226,12 @@ def _isbns(values: list[str]) -> list[str]:
     return _unique(found)
 
 
-def _texts(nodes: list) -> list[str]:
-    return _unique(node.value.strip() for node in nodes if node.value.strip())
+def _texts(values: list[Value]) -> list[str]:
+    return _unique(v.value.strip() for v in values if isinstance(v, Literal) and v.value.strip())
 
 
-def _literals(nodes: list) -> list[Literal]:
-    return [Literal(node.value, node.language) for node in nodes if hasattr(node, "language")]
+def _literals(values: list[Value]) -> list[Literal]:
+    return [v for v in values if isinstance(v, Literal)]
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -224,8 +240,3 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _batches(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start:start + BATCH]

@@ -89,7 +89,4 @@ def _knows_position(store: Store, seq: int) -> bool:
 
 
 def last_seq(store: Store) -> int:
-    seq = 0
-    while changes := store.journal.changes(after=seq, limit=PAGE):
-        seq = changes[-1].seq
-    return seq
+    return store.journal.last_change()[0]

@@ -176,6 +176,11 @@ class QueryPool:
         self._idle.put_nowait(worker)
         return reply
 
+    def store_changed(self) -> None:
+        """Told by the server right after it wrote the store: every worker opens it anew before its next query."""
+        self._generation += 1
+        self._fingerprint = store_fingerprint(self.store)
+
     def _notice_changes(self) -> None:
         now = time.monotonic()
         if now - self._checked < RECHECK:

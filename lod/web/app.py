@@ -32,7 +32,10 @@ def create_app(settings: Settings) -> FastAPI:
     # What must follow a write through this server (lod/web/admin.py): each part adds its refresh here.
     app.state.on_change = [lambda: _refresh_base(app)]
     app.state.search = search.open_index(store, settings.store)  # brought up to date with the journal here
+    app.state.on_change.append(search.follow(store, app.state.search))
     sparql.setup(app, settings)  # the query workers, CORS, the query editor's files
+    if app.state.sparql_pool is not None:
+        app.state.on_change.append(app.state.sparql_pool.store_changed)
     app.add_exception_handler(PlainError, _plain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.include_router(pages.router)

@@ -29,6 +29,10 @@ router = APIRouter()
 MAX_QUERIES = 100  # per batch: OpenRefine sends 10 at a time
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,63}$")
 CORS = {"Access-Control-Allow-Origin": "*"}
+# OpenRefine shows a preview inside its own page, wherever it runs: this one page may be framed by any
+# site (frame-ancestors overrides the site-wide X-Frame-Options), and still loads nothing but our style.
+PREVIEW_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors *; "
+                                             "base-uri 'none'; form-action 'none'"}
 
 
 @router.api_route("/reconcile", methods=["GET", "POST"])
@@ -65,7 +69,7 @@ def preview(id: str, index: SearchDep, rebase: RebaseDep, templates: TemplatesDe
             "publishers": doc.get("publisher", [])[:2], "isbns": [i for i in doc.get("isbn", []) if len(i) == 13],
             "libraries": doc.get("library", []), "uri": rebase.to_served(doc["uri"][0]),
             "href": local_path(doc["uri"][0], rebase.stored)}
-    return HTMLResponse(page_text(templates, "reconcile_preview.html", item=view), headers=CORS)
+    return HTMLResponse(page_text(templates, "reconcile_preview.html", item=view), headers={**CORS, **PREVIEW_POLICY})
 
 
 @router.get("/reconcile/suggest/entity")

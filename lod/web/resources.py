@@ -25,6 +25,7 @@ from lod.describe import (
     describe,
     document,
     from_triples,
+    holders,
     incoming,
     knows,
     labels,
@@ -175,6 +176,7 @@ def _page(request: Request, store, description: Description, rebase: Rebase, tem
     embedded = schema_org(description)
     template = f"{view['kind']}.html" if view["kind"] in KINDS else "resource.html"
     return page_text(templates, template, resource=view, alternates=_alternates(path, HTML), lang=lang,
+                     holdings=_holdings(request, store, view, rebase, lang),
                      canonical=f"{rebase.served}{path[1:]}.html",
                      lang_links=lang_links(request), sparql_query=_sparql_link(view["uri"]),
                      schema_org=json.loads(rebase.to_served(json.dumps(embedded))) if embedded else None)
@@ -190,6 +192,23 @@ def _choose(request: Request, path: str, chosen: Format | None) -> tuple[Format,
         headers["Content-Location"] = f"{path}.{chosen.name}"
     headers["Link"] = _link_header(path, chosen)
     return chosen, headers
+
+
+def _holdings(request: Request, store, view: dict, rebase: Rebase, lang: str) -> dict | None:
+    """A work's holding libraries; a library's figures (records, works, items, digitised, last update)."""
+    if view["kind"] == "work":
+        libraries = holders(store, rebase.to_stored(view["uri"]))
+        names = labels(store, libraries, lang)
+        return {"libraries": [{"href": local_path(uri, rebase.stored), "text": names.get(uri, uri)}
+                              for uri in libraries]}
+    if view["kind"] == "library":
+        from lod.web.stats import current_figures  # the statistics page builds on this module
+
+        uri = rebase.to_stored(view["uri"])
+        figures = current_figures(request, store, request.app.state.settings)
+        found = next((lib for lib in figures.libraries if lib.uri == uri), None)
+        return {"figures": found} if found else None
+    return None
 
 
 def _sparql_link(uri: str) -> str:

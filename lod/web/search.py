@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -24,15 +25,30 @@ from lod.rebase import Rebase
 from lod.search import Filters, Hit, IndexLocked, Results, SearchIndex, index_path, search, suggest, sync
 from lod.store import Store
 from lod.web import PlainError, RebaseDep, StoreDep, TemplatesDep, not_acceptable, render
+from lod.web.resources import lang_links, page_lang
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 JSON = Format("json", "application/json")
 KIND_LABELS = {"work": "Tác phẩm", "instance": "Ấn phẩm", "agent": "Tác giả, tổ chức", "subject": "Chủ đề"}
-LANGUAGE_LABELS = {"vie": "Tiếng Việt", "eng": "Tiếng Anh", "fre": "Tiếng Pháp", "chi": "Tiếng Trung",
-                   "rus": "Tiếng Nga", "ger": "Tiếng Đức", "jpn": "Tiếng Nhật", "kor": "Tiếng Hàn"}
-PARAMS = {"type": "types", "library": "libraries", "language": "languages", "subject": "subjects"}
+# The page's words in each interface language (`?lang=en`); record text is shown as catalogued.
+WORDS = {
+    "vi": {
+        "kinds": KIND_LABELS,
+        "facets": {"type": "Loại", "library": "Thư viện", "language": "Ngôn ngữ", "subject": "Chủ đề"},
+        "languages": {"vie": "Tiếng Việt", "eng": "Tiếng Anh", "fre": "Tiếng Pháp", "chi": "Tiếng Trung",
+                      "rus": "Tiếng Nga", "ger": "Tiếng Đức", "jpn": "Tiếng Nhật", "kor": "Tiếng Hàn"},
+        "year": "Năm",
+    },
+    "en": {
+        "kinds": {"work": "Work", "instance": "Instance", "agent": "Person or organisation", "subject": "Subject"},
+        "facets": {"type": "Type", "library": "Library", "language": "Language", "subject": "Subject"},
+        "languages": {"vie": "Vietnamese", "eng": "English", "fre": "French", "chi": "Chinese", "rus": "Russian",
+                      "ger": "German", "jpn": "Japanese", "kor": "Korean"},
+        "year": "Years",
+    },
+}
 
 
 def open_index(store: Store, store_path: Path | None) -> SearchIndex:
@@ -44,6 +60,16 @@ def open_index(store: Store, store_path: Path | None) -> SearchIndex:
     except IndexLocked as error:  # `lod index` is rebuilding it: serve what is there, it reloads on commit
         log.warning("%s", error)
     return index
+
+
+def follow(store: Store, index: SearchIndex) -> Callable[[], None]:
+    """What a write through this server runs after it: the index takes in the journal's new changes."""
+    def catch_up() -> None:
+        try:
+            sync(store, index)
+        except IndexLocked as error:
+            log.warning("%s", error)
+    return catch_up
 
 
 def get_search(request: Request) -> SearchIndex:
@@ -100,24 +126,27 @@ def search_page(request: Request, asked: Annotated[SearchRequest, Depends(search
     if chosen is None:
         raise not_acceptable([HTML, JSON], {"Vary": "Accept"})
     results = search(index, asked.q, asked.filters, asked.page, asked.size)
+    lang = page_lang(request)
     if chosen is JSON:
-        return JSONResponse(results_json(results, rebase, names, asked.filters), headers={"Vary": "Accept"})
-    return render(templates, "search.html", headers={"Vary": "Accept"},
-                  search=results_view(results, asked.filters, rebase, names))
+        return JSONResponse(results_json(results, rebase, names, asked.filters, lang), headers={"Vary": "Accept"})
+    return render(templates, "search.html", headers={"Vary": "Accept"}, lang=lang, lang_links=lang_links(request),
+                  search=results_view(results, asked.filters, rebase, names, lang))
 
 
 @router.get("/suggest")
-async def suggest_json(index: SearchDep, rebase: RebaseDep, q: str = "", limit: int = 8) -> JSONResponse:
+async def suggest_json(request: Request, index: SearchDep, rebase: RebaseDep, q: str = "",
+                       limit: int = 8) -> JSONResponse:
     found = suggest(index, q, limit)
+    kinds = WORDS[page_lang(request)]["kinds"]
     return JSONResponse({"query": q, "suggestions": [
-        {"label": s.label, "type": s.kind, "type_label": KIND_LABELS[s.kind], "uri": rebase.to_served(s.uri),
+        {"label": s.label, "type": s.kind, "type_label": kinds[s.kind], "uri": rebase.to_served(s.uri),
          "href": local_path(s.uri, rebase.stored), "authors": s.authors} for s in found]})
 
 
 # --- view data -----------------------------------------------------------------------------------
 
 
-def results_json(results: Results, rebase: Rebase, names: dict[str, str], filters: Filters) -> dict:
+def results_json(results: Results, rebase: Rebase, names: dict[str, str], filters: Filters, lang: str = "vi") -> dict:
     params = [*_params(results.query, filters), ("size", str(results.size)), ("format", "json")]
     more = results.page * results.size < results.total
     return {
@@ -127,22 +156,22 @@ def results_json(results: Results, rebase: Rebase, names: dict[str, str], filter
         "hits": [{"uri": rebase.to_served(h.uri), "type": h.kind, "label": h.label, "authors": h.authors,
                   "years": h.years, "libraries": h.libraries, "score": h.score} for h in results.hits],
         "facets": {
-            **{name: [{"value": v, "label": _facet_label(name, v, names), "count": c} for v, c in values]
+            **{name: [{"value": v, "label": _facet_label(name, v, names, lang), "count": c} for v, c in values]
                for name, values in results.facets.items()},
             "year": [{"from": d, "to": d + 9, "count": c} for d, c in results.decades],
         },
     }
 
 
-def results_view(results: Results, filters: Filters, rebase: Rebase, names: dict[str, str]) -> dict:
+def results_view(results: Results, filters: Filters, rebase: Rebase, names: dict[str, str], lang: str = "vi") -> dict:
     """What search.html shows: hits as links, facet values as links that add or remove a filter."""
-    params = _params(results.query, filters)
+    params = _params(results.query, filters, lang)
     chosen = filters.values()
     facets = [
         {"name": name, "title": title, "values": [
-            {"label": _facet_label(name, value, names), "count": count, "selected": value in chosen[name],
+            {"label": _facet_label(name, value, names, lang), "count": count, "selected": value in chosen[name],
              "href": _href(_toggle(params, name, value))} for value, count in results.facets.get(name, [])]}
-        for name, title in (("type", "Loại"), ("library", "Thư viện"), ("language", "Ngôn ngữ"), ("subject", "Chủ đề"))
+        for name, title in WORDS[lang]["facets"].items()
     ]
     years_set = filters.year_from is not None or filters.year_to is not None
     decades = [{"label": f"{d}–{d + 9}", "count": c,
@@ -154,34 +183,38 @@ def results_view(results: Results, filters: Filters, rebase: Rebase, names: dict
         "first": (results.page - 1) * results.size + 1,
         "approximate": results.approximate, "filters": filters, "facets": facets, "decades": decades,
         "years_set": years_set, "clear_years": _href(_without(params, "from", "to")),
-        "active": _active(params, filters, names),
+        "active": _active(params, filters, names, lang),
         "previous": _href([*params, ("page", str(results.page - 1))]) if results.page > 1 else None,
         "next": _href([*params, ("page", str(results.page + 1))]) if results.page < last else None,
-        "hits": [_hit_view(h, rebase, names) for h in results.hits],
+        "hits": [_hit_view(h, rebase, names, lang) for h in results.hits],
+        "lang": lang,
     }
 
 
-def _hit_view(hit: Hit, rebase: Rebase, names: dict[str, str]) -> dict:
+def _hit_view(hit: Hit, rebase: Rebase, names: dict[str, str], lang: str) -> dict:
     authors = "; ".join(hit.authors) if hit.kind in ("work", "instance") else ""
     years = ", ".join(map(str, hit.years))
     held = ", ".join(names.get(isil, isil) for isil in hit.libraries)
-    return {"href": local_path(hit.uri, rebase.stored), "uri": rebase.to_served(hit.uri), "label": hit.label,
-            "kind": KIND_LABELS.get(hit.kind, hit.kind), "meta": " · ".join(p for p in (authors, years, held) if p)}
+    href = local_path(hit.uri, rebase.stored) + ("?lang=en" if lang == "en" else "")
+    meta = " · ".join(part for part in (authors, years, held) if part)
+    return {"href": href, "uri": rebase.to_served(hit.uri), "label": hit.label,
+            "kind": WORDS[lang]["kinds"].get(hit.kind, hit.kind), "meta": meta}
 
 
-def _active(params: list[tuple[str, str]], filters: Filters, names: dict[str, str]) -> list[dict]:
+def _active(params: list[tuple[str, str]], filters: Filters, names: dict[str, str], lang: str) -> list[dict]:
     """The filters in force, each with the link that lifts it."""
-    active = [{"label": _facet_label(name, value, names), "href": _href(_toggle(params, name, value))}
+    active = [{"label": _facet_label(name, value, names, lang), "href": _href(_toggle(params, name, value))}
               for name, values in filters.values().items() for value in values]
     if filters.year_from is not None or filters.year_to is not None:
         span = f"{filters.year_from if filters.year_from is not None else '…'}–" \
                f"{filters.year_to if filters.year_to is not None else '…'}"
-        active.append({"label": f"Năm {span}", "href": _href(_without(params, "from", "to"))})
+        active.append({"label": f"{WORDS[lang]['year']} {span}", "href": _href(_without(params, "from", "to"))})
     return active
 
 
-def _params(query: str, filters: Filters) -> list[tuple[str, str]]:
+def _params(query: str, filters: Filters, lang: str = "vi") -> list[tuple[str, str]]:
     params = [("q", query)] if query else []
+    params += [("lang", lang)] if lang != "vi" else []
     params += [(name, value) for name, values in filters.values().items() for value in values]
     params += [(k, str(v)) for k, v in (("from", filters.year_from), ("to", filters.year_to)) if v is not None]
     return params
@@ -201,11 +234,11 @@ def _href(params: list[tuple[str, str]]) -> str:
     return f"/search?{urlencode(params)}" if params else "/search"
 
 
-def _facet_label(name: str, value: str, names: dict[str, str]) -> str:
+def _facet_label(name: str, value: str, names: dict[str, str], lang: str = "vi") -> str:
     if name == "type":
-        return KIND_LABELS.get(value, value)
+        return WORDS[lang]["kinds"].get(value, value)
     if name == "library":
         return names.get(value, value)
     if name == "language":
-        return LANGUAGE_LABELS.get(value, value)
+        return WORDS[lang]["languages"].get(value, value)
     return value

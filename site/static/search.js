@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var DELAY = 120;
+  var english = document.documentElement.lang === "en";
 
   function attach(input) {
     var list = document.createElement("ul");
@@ -36,7 +37,7 @@
         var kind = document.createElement("span");
         item.id = list.id + "-" + i;
         item.setAttribute("role", "option");
-        link.href = s.href;
+        link.href = s.href + (english ? "?lang=en" : "");
         link.textContent = s.label;
         kind.className = "suggestion-type";
         kind.textContent = s.type_label + (s.authors && s.authors.length ? " · " + s.authors[0] : "");
@@ -53,7 +54,8 @@
       if (pending) { pending.abort(); }
       if (!text) { close(); return; }
       pending = new AbortController();
-      fetch("/suggest?q=" + encodeURIComponent(text), {headers: {Accept: "application/json"}, signal: pending.signal})
+      fetch("/suggest?q=" + encodeURIComponent(text) + (english ? "&lang=en" : ""),
+            {headers: {Accept: "application/json"}, signal: pending.signal})
         .then(function (response) { return response.ok ? response.json() : {suggestions: []}; })
         .then(function (body) { if (input.value.trim() === text) { show(body.suggestions || []); } })
         .catch(function () { /* an aborted or failed request leaves the list as it was */ });
