@@ -92,6 +92,7 @@ def ingest(
         console.print(f"  … and {len(result.errors) - 10} more errors (see --report)")
     if report:
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    _follow(db)
     _keep_report(store, library, result.as_dict())
 
 
@@ -100,6 +101,13 @@ def _keep_report(store: str | None, library: str, report: dict) -> None:
     from lod.web.stats import save_report
 
     save_report(config.store_path(store), library, {**report, "errors": report.get("errors", [])[:100]})
+
+
+def _follow(db: Store) -> None:
+    """Bring what follows the store (the search index) up to date after a write."""
+    from lod.search import update_index
+
+    update_index(db)
 
 
 @app.command()
@@ -111,6 +119,7 @@ def withdraw(
     """Remove records (their whole named graphs) from the store."""
     db = _open(store)
     removed, missing = run_withdraw(db, minter_for(db, config.base_uri()), library, record_ids)
+    _follow(db)
     console.print(f"withdrew {removed} records")
     for record_id in missing:
         console.print(f"[yellow]not found: {library} {record_id}[/yellow]")
@@ -163,6 +172,7 @@ def harvest(
     if report:
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     _keep_report(store, library, result.as_dict())
+    _follow(db)
 
 
 @app.command()

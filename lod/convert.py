@@ -16,8 +16,8 @@ from lod.uris import Minter, local_key
 
 # Each source format, with the mapping files that describe it in each vocabulary.
 MAPPINGS = {
-    "marc": (("marc-bibframe.yaml", "marc-schema.yaml"), "marc-entities.yaml"),
-    "dc": (("dc-bibframe.yaml", "dc-schema.yaml"), "dc-entities.yaml"),
+    "marc": (("marc-bibframe.yaml", "marc-schema.yaml", "union.yaml"), "marc-entities.yaml"),
+    "dc": (("dc-bibframe.yaml", "dc-schema.yaml", "union.yaml"), "dc-entities.yaml"),
 }
 
 

@@ -48,3 +48,27 @@ def test_a_library_page_shows_its_holdings(site):
     figures = dict(re.findall(r"<dt>(\w+)</dt><dd>([\d,]+)</dd>", holdings))
     assert int(figures["Records"].replace(",", "")) >= 15
     assert int(figures["Items"].replace(",", "")) >= 15
+
+
+def test_instances_sharing_an_isbn_meet_on_one_cluster_and_stay_apart(tmp_path):
+    from lod.ingest import withdraw
+    from lod.uris import Minter
+
+    path = tmp_path / "store"
+    build_sample_store(path, "http://127.0.0.1:8000/")
+    store = Store(path)
+    same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
+    clusters = {row["hub"].value: int(row["n"].value) for row in store.query(
+        f"SELECT ?hub (COUNT(DISTINCT ?i) AS ?n) WHERE {{ ?i {same_as} ?hub "
+        "FILTER(STRSTARTS(STR(?hub), 'http://127.0.0.1:8000/id/instance/isbn-')) } GROUP BY ?hub")}
+    assert len(clusters) >= 5 and all(n >= 2 for n in clusters.values())
+    hub = max(clusters, key=clusters.get)
+    members = [row["i"].value for row in store.query(f"SELECT ?i WHERE {{ ?i {same_as} <{hub}> }}")]
+    # each member is its own library's instance, in its own record graph
+    graphs = {row["g"].value for row in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ ?i {same_as} <{hub}> }} }}")}
+    assert len(graphs) == len(members) == clusters[hub]
+    isil, record_id = sorted(graphs)[0].split("/graph/record/")[1].split("/", 1)
+    assert withdraw(store, Minter("http://127.0.0.1:8000/"), isil, [record_id]) == (1, [])
+    left = [row["i"].value for row in store.query(f"SELECT ?i WHERE {{ ?i {same_as} <{hub}> }}")]
+    assert len(left) == len(members) - 1

@@ -9,7 +9,7 @@ import yaml
 
 from lod.mapping.codes import MAPPINGS, code_list
 from lod.mapping.fields import FieldView
-from lod.mapping.functions import CLEAN, authority, isbd, join_heading, name
+from lod.mapping.functions import CLEAN, authority, isbd, isbn, issn, join_heading, name
 from lod.uris import digest, heading_key, normal_heading, slug
 
 
@@ -74,7 +74,26 @@ def item(field: FieldView, entity: dict, context) -> str | None:
     return f"{context.instance_key}-{digest(field.text(), 8)}"
 
 
+def manifestation(field: FieldView, entity: dict, context) -> str | None:
+    """The key of every instance sharing an ISBN (as ISBN-13) or an ISSN: the union catalogue's cluster."""
+    for value in field.values("a"):
+        if number := isbn(value):
+            return f"isbn-{_isbn13(number)}"
+        if field.tag in ("022", "identifier.issn") and (number := issn(value)):
+            return f"issn-{number}"
+    return None
+
+
+def _isbn13(number: str) -> str:
+    if len(number) == 13:
+        return number
+    stem = "978" + number[:9]
+    check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(stem)) % 10) % 10
+    return stem + str(check)
+
+
 KEYS: dict[str, Callable[[FieldView, dict, object], str | None]] = {
+    "manifestation": manifestation,
     "heading": heading,
     "subject": subject,
     "item": item,
