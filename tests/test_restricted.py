@@ -87,3 +87,57 @@ def test_restricted_records_are_not_served(store_with_secret, serve, free_port):
             assert found.status_code == 200
             assert PUBLIC in found.text and SECRET not in found.text
             assert SECRET not in client.get("/").text
+
+
+@pytest.fixture
+def served_secret(store_with_secret, serve, free_port):
+    port = free_port()
+    app = create_app(Settings(store=store_with_secret, base_uri=f"http://127.0.0.1:{port}/"))
+    with serve(app, port) as root, httpx.Client(base_url=root, timeout=30) as client:
+        yield client
+
+
+def test_restricted_records_are_not_found_by_search(served_secret):
+    public = served_secret.get("/search", params={"q": "lich su vinh phuc"}, headers={"Accept": "application/json"})
+    assert public.status_code == 200 and "VN-SEC-P1" in public.text
+    for words in ("ho so mat quoc phong", SECRET, "truoc cong khai sau han che"):
+        found = served_secret.get("/search", params={"q": words}, headers={"Accept": "application/json"})
+        assert found.status_code == 200
+        assert "VN-SEC-S1" not in found.text and "VN-SEC-S2" not in found.text
+
+
+def test_restricted_records_are_not_suggested(served_secret):
+    for prefix in ("Hồ sơ mật", "ho so", "Trước công"):
+        suggested = served_secret.get("/suggest", params={"q": prefix})
+        assert suggested.status_code == 200
+        assert SECRET not in suggested.text and "sau hạn chế" not in suggested.text
+
+
+def test_restricted_records_are_not_harvestable(served_secret):
+    listed = served_secret.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc"})
+    assert listed.status_code == 200
+    assert PUBLIC in listed.text and SECRET not in listed.text and "sau hạn chế" not in listed.text
+    # the record that was public and became restricted is announced as deleted, with nothing of it
+    assert 'status="deleted"' in listed.text
+    record = served_secret.get("/oai", params={"verb": "GetRecord", "metadataPrefix": "marcxml",
+                                               "identifier": "S1"})
+    assert SECRET not in record.text
+
+
+def test_restricted_records_are_not_in_the_change_feeds(served_secret):
+    changes = served_secret.get("/changes/1")
+    if changes.status_code == 404:
+        changes = served_secret.get("/changes")
+    assert changes.status_code == 200
+    assert SECRET not in changes.text and "VN-SEC-S1" not in changes.text
+    atom = served_secret.get("/feeds/new.atom")
+    assert atom.status_code == 200
+    assert SECRET not in atom.text and "sau hạn chế" not in atom.text
+
+
+def test_restricted_records_are_not_counted_in_statistics(served_secret):
+    figures = served_secret.get("/stats.json")
+    assert figures.status_code == 200
+    rows = [row for row in figures.json()["libraries"] if row["isil"] == "VN-SEC"]
+    assert rows and rows[0]["records"] == 1 and rows[0]["instances"] == 1
+    assert SECRET not in served_secret.get("/stats").text
