@@ -388,27 +388,6 @@ def anchors(html: str) -> Anchors:
     return parser
 
 
-def test_resource_page_shows_labels(client):
-    response = client.get(WORK, headers={"Accept": BROWSER}, follow_redirects=True)
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    html = response.text
-    page = anchors(html)
-    assert page.lang == "vi"
-    assert '<meta charset="utf-8">' in html and 'name="viewport"' in html
-    assert "<h1>Mắt biếc</h1>" in html
-    links = dict(page.links)
-    assert links[f"/{AGENT}"] == "Nguyễn Nhật Ánh"  # a labelled link, diacritics intact
-    assert links["/id/subject/tieu-thuyet-7a8b9c"] == "Tiểu thuyết"
-    assert links[f"/{INSTANCE}"] == TITLE
-    for href, text in page.links:  # labels, not URIs, wherever the store has a label
-        assert not text.startswith("http"), (href, text)
-    assert "contribution" in html and "main title" not in html  # the work's own sub-node, nested
-    assert 'class="node"' in html
-    assert sorted(page.alternates) == sorted(GRAPH_TYPES.values())
-    assert "/doc/work/mat-biec-0a1b2c.ttl" in links and "/doc/work/mat-biec-0a1b2c.jsonld" in links
-
-
 def test_instance_page_nests_sub_nodes(client):
     html = client.get("doc/instance/VN-TEST-R1.html").text
     assert "main title" in html and "provision activity" in html
