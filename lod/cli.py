@@ -90,6 +90,8 @@ def ingest(
         console.print(f"  [yellow]{error['file']} #{error['record']} ({error['id']}): {error['reason']}[/yellow]")
     if len(result.errors) > 10:
         console.print(f"  … and {len(result.errors) - 10} more errors (see --report)")
+    if result.notes:
+        console.print(f"{len(result.notes)} values repaired or suspect (legacy encodings …): see --report")
     if report:
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     _follow(db)

@@ -38,6 +38,7 @@ class IngestReport:
     seconds: float = 0.0
     errors: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # values repaired or suspect (legacy encodings …)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +76,7 @@ def ingest(
             report.converted += 1
             report.deleted += outcome.deleted
             report.restricted += outcome.restricted is not None
+            report.notes += [{"file": outcome.file, "id": outcome.record_id, "note": n} for n in outcome.notes]
             batch.append(outcome)
         if on_record:
             on_record(outcome.file)
@@ -105,6 +107,7 @@ class Loaded:
     nquads: str | None
     deleted: bool = False
     restricted: str | None = None  # why the record must not be published
+    notes: tuple[str, ...] = ()
 
 
 Outcome = Loaded | ReadError | SkippedFile
@@ -130,7 +133,8 @@ def _outcome(item: SourceRecord | ReadError | SkippedFile, converter: Converter)
         log.debug("conversion of %s #%s failed", item.file, item.number, exc_info=True)
         return ReadError(item.file, item.number, item.id, f"conversion failed: {error!r}")
     text = nquads(conversion.triples, conversion.graph)
-    return Loaded(item.file, converter.isil, conversion.record_id, conversion.graph, item.format, item.source, text)
+    return Loaded(item.file, converter.isil, conversion.record_id, conversion.graph, item.format, item.source, text,
+                  notes=tuple(conversion.notes))
 
 
 def _outcomes(items: Iterator, base: str, isil: str, workers: int) -> Iterator[Outcome]:
