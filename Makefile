@@ -35,6 +35,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/sparql_bench.py
+	$(PY) benchmarks/pages.py
 
 clean:
 	rm -rf $(VENV) lod-store lod-demo-store .pytest_cache site/vendor/node_modules

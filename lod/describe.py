@@ -114,7 +114,10 @@ def graphs_of(store: Store, subjects: list[str]) -> list[str]:
 def modified(store: Store, description: Description, base: str, fallback: str | None) -> datetime | None:
     """When the statements of a document last changed: the journal's date of each record graph they come
     from, and `fallback` (the dataset's last change) for graphs the journal does not know."""
-    subjects = sorted({s for s, _, _ in description.triples})
+    # the resource's own statements and its parts': a linked subject's label, stated by thousands of
+    # records, says nothing about when this document changed
+    own = description.uri
+    subjects = sorted({s for s, _, _ in description.statements if s == own or s.startswith(own + "#")})
     stamps = [_graph_time(store, graph, base) or fallback for graph in graphs_of(store, subjects)]
     known = [parse_time(stamp) for stamp in stamps if stamp]
     if not known or len(known) < len(stamps):
@@ -174,10 +177,11 @@ def _statements(store: Store, subjects: list[str], predicates: Iterable[str] = (
     if not subjects:
         return []
     values = " ".join(iri_text(s) for s in subjects)
-    restrict = f"VALUES ?p {{ {' '.join(iri_text(p) for p in predicates)} }}" if predicates else ""
+    # A FILTER, not a second VALUES: with both, the planner reads every statement of those predicates.
+    restrict = f"&& ?p IN ({', '.join(iri_text(p) for p in predicates)})" if predicates else ""
     # Blank nodes are never minted here; one loaded from elsewhere could not be linked to anyway.
     rows = store.query(
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} {restrict} ?s ?p ?o FILTER(!isBlank(?o)) }}"
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o FILTER(!isBlank(?o) {restrict}) }}"
     )
     return [(IRI(r["s"].value), IRI(r["p"].value), _term(r["o"])) for r in rows]
 

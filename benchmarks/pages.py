@@ -1,0 +1,78 @@
+"""Resource pages under bounded load: our `/doc/…` pages (HTML and Turtle) against the same resources
+described by `oxigraph serve-read-only` (a DESCRIBE of each), on the same store, with wrk on 127.0.0.1
+(2 threads, 16 connections, 10 s each). Prints requests/s, p50 and p99 and the ratios.
+
+    python benchmarks/pages.py [--seconds 10] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sparql_bench import _ms, build, free_port, ours, peer, stop, subjects, wait_up  # noqa: E402
+
+LUA = """
+paths = {PATHS}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1], {{["Accept"] = "{ACCEPT}"}})
+end
+"""
+
+
+def wrk(root: str, paths: list[str], accept: str, args, folder: Path) -> dict:
+    script = folder / "pages.lua"
+    script.write_text(LUA.format(PATHS="{" + ",".join(f'"{p}"' for p in paths) + "}", ACCEPT=accept))
+    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s",
+                          str(script), root], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+            "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+            "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]), "errors": int(errors[1]) if errors else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        port = free_port()
+        root = f"http://127.0.0.1:{port}"
+        build(folder / "store", f"{root}/")
+        server = ours(folder / "store", port)
+        try:
+            wait_up(f"{root}/sparql", server)
+            things = subjects(f"{root}/sparql", "Instance", 300) + subjects(f"{root}/sparql", "Work", 300)
+            docs = [t.replace(root, "").replace("/id/", "/doc/", 1) for t in things]
+            results = {
+                "page (HTML)": wrk(root, [d + ".html" for d in docs], "text/html", args, folder),
+                "document (Turtle)": wrk(root, [d + ".ttl" for d in docs], "text/turtle", args, folder),
+            }
+        finally:
+            stop(server)
+        server = peer(folder / "store", port)
+        try:
+            wait_up(f"{root}/query", server)
+            paths = [f"/query?query={quote(f'DESCRIBE <{t}>', safe='')}" for t in things]
+            results["oxigraph DESCRIBE (peer)"] = wrk(root, paths, "text/turtle", args, folder)
+        finally:
+            stop(server)
+    peer_rps = results["oxigraph DESCRIBE (peer)"]["rps"]
+    print(f"{'':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'ratio':>6}")
+    for name, r in results.items():
+        print(f"{name:28} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:8} {r['rps'] / peer_rps:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
