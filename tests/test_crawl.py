@@ -4,7 +4,6 @@ with rdflib, follow the links its RDF gives, and get valid RDF in every format (
 from __future__ import annotations
 
 from collections import deque
-from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -14,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from lod.config import Settings
 from lod.web.app import create_app
+from tests.html_page import page
 from tests.test_publish_resources import build_sample_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -21,16 +21,6 @@ FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "applicati
            "application/rdf+xml": "xml"}
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 LIMIT = 150  # resources the crawl visits at most: enough to cover the sample's kinds, bounded in time
-
-
-class Anchors(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a" and dict(attrs).get("href"):
-            self.hrefs.append(dict(attrs)["href"])
 
 
 class Crawler:
@@ -45,9 +35,8 @@ class Crawler:
         return iri.startswith(self.root + "id/")
 
     def home_links(self) -> list[str]:
-        parser = Anchors()
-        parser.feed(self.client.get(self.root).text)
-        return [self.root + href[1:].split("?")[0] for href in parser.hrefs if href.startswith("/id/")]
+        links = page(self.client.get(self.root).text).links
+        return [self.root + href[1:].split("?")[0] for href, _ in links if href and href.startswith("/id/")]
 
     def sitemap(self) -> list[str]:
         index = ET.fromstring(self.client.get(self.root + "sitemap.xml").content)
@@ -115,13 +104,13 @@ def test_every_sitemap_page_leads_to_its_rdf(root):
     crawler = Crawler(root)
     pages = crawler.sitemap()
     assert len(pages) > 100
-    for page in pages:
-        response = crawler.client.head(page)
-        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), page
+    for url in pages:
+        response = crawler.client.head(url)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), url
         turtle = _alternate(response.headers["link"], "text/turtle")
         graph = Graph().parse(root + turtle.lstrip("/"), format="turtle")
-        resource = URIRef(page.replace("/doc/", "/id/", 1).removesuffix(".html"))
-        assert (resource, None, None) in graph, page
+        resource = URIRef(url.replace("/doc/", "/id/", 1).removesuffix(".html"))
+        assert (resource, None, None) in graph, url
     print(f"\nsitemap: {len(pages)} pages, each with its Turtle alternate parsed")
 
 

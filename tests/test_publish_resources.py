@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from email.utils import format_datetime, parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from rdflib.namespace import RDF, RDFS
 from lod.config import Settings
 from lod.store import Store
 from lod.web.app import create_app
+from tests.html_page import page
 from tests.test_web import AGENT, BF, BROWSER, INSTANCE, SCHEMA, TITLE, WORK, build_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -234,55 +234,6 @@ def test_rdflib_follows_the_303(site):
 
 
 # --- pages -----------------------------------------------------------------------------------------
-
-
-class Page(HTMLParser):
-    """What a page holds: links (href → text), alternates, lang attributes, embedded JSON-LD, scripts."""
-
-    def __init__(self):
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self.alternates: list[str] = []
-        self.langs: list[str] = []
-        self.jsonld: list[str] = []
-        self.scripts: list[dict] = []
-        self.html_lang = None
-        self._href = None
-        self._text: list[str] = []
-        self._in_jsonld = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "html":
-            self.html_lang = attrs.get("lang")
-        if attrs.get("lang"):
-            self.langs.append(attrs["lang"])
-        if tag == "link" and attrs.get("rel") == "alternate" and attrs.get("type"):
-            self.alternates.append(attrs["type"])
-        if tag == "script":
-            self.scripts.append(attrs)
-            self._in_jsonld = attrs.get("type") == "application/ld+json"
-        if tag == "a":
-            self._href, self._text = attrs.get("href"), []
-
-    def handle_data(self, data):
-        if self._in_jsonld:
-            self.jsonld.append(data)
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_jsonld = False
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
-
-
-def page(html: str) -> Page:
-    parsed = Page()
-    parsed.feed(html)
-    return parsed
 
 
 def test_work_page_shows_labels_and_links_everything(client):

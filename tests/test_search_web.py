@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from rdflib import Graph, URIRef
 
 from lod.config import Settings
 from lod.web.app import create_app
+from tests.html_page import page as parse_page
 from tests.test_search import add_records, marcxml, samples_store
 
 MARKUP_TITLE = '<script>alert("x")</script> & Sách <b>mẫu</b>'
@@ -40,42 +40,6 @@ def found(client: httpx.Client, q: str, **params) -> dict:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     return response.json()
-
-
-class Links(HTMLParser):
-    """The links, forms and scripts of a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.links: list[tuple[str, str]] = []  # href, text
-        self.inputs: list[dict] = []
-        self.scripts: list[str] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a":
-            self._href, self._text = attrs.get("href"), []
-        elif tag == "input":
-            self.inputs.append(attrs)
-        elif tag == "script" and attrs.get("src"):
-            self.scripts.append(attrs["src"])
-
-    def handle_data(self, data):
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
-
-
-def parse(html: str) -> Links:
-    links = Links()
-    links.feed(html)
-    return links
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -138,7 +102,7 @@ def test_html_page_lists_hits_and_facets(client):
     response = client.get("/search", params={"q": "truyen kieu"}, headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert response.headers["vary"] == "Accept"
-    page = parse(response.text)
+    page = parse_page(response.text)
     hits = [(href, text) for href, text in page.links if href.startswith("/id/")]
     assert ("Truyện Kiều" in [text for _, text in hits[:5]]), hits[:5]
     facet_links = [href for href, _ in page.links if href.startswith("/search?") and "type=" in href]
@@ -151,7 +115,7 @@ def test_html_page_lists_hits_and_facets(client):
 def test_html_page_in_english(client):
     response = client.get("/search", params={"q": "truyen kieu", "lang": "en"}, headers={"Accept": "text/html"})
     assert '<html lang="en">' in response.text and "results for" in response.text
-    page = parse(response.text)
+    page = parse_page(response.text)
     assert ("/search?q=truyen+kieu&lang=en&type=work", "Work") in page.links
     assert any(href.startswith("/id/") and href.endswith("?lang=en") for href, _ in page.links)
     assert client.get("/suggest", params={"q": "nguyen d", "lang": "en"}).json()["suggestions"][0]["type_label"] \
@@ -168,9 +132,9 @@ def test_record_text_is_escaped(client):
 
 def test_every_page_has_the_search_box(client):
     for path in ("/", "/search", "/sparql"):
-        page = parse(client.get(path, headers={"Accept": "text/html"}).text)
+        page = parse_page(client.get(path, headers={"Accept": "text/html"}).text)
         assert any(i.get("name") == "q" and "data-suggest" in i for i in page.inputs), path
-        assert "/static/search.js" in page.scripts, path
+        assert "/static/search.js" in page.sources, path
     script = client.get("/static/search.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 

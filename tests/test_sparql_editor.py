@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from lod.ingest import ingest
 from lod.sparql.examples import EXAMPLES
 from lod.store import Store
 from lod.web.app import create_app
+from tests.html_page import page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "lod" / "samples"
@@ -51,40 +51,15 @@ def needs_yasgui():
         pytest.skip(f"YASGUI is not installed at {YASGUI.parent}: `make test` installs it (npm ci in site/vendor)")
 
 
-class Page(HTMLParser):
-    """Scripts, stylesheets and the examples data block of a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.scripts, self.styles, self.data, self._in_data = [], [], "", False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script" and attrs.get("src"):
-            self.scripts.append(attrs["src"])
-        if tag == "script" and attrs.get("id") == "sparql-examples":
-            self._in_data = True
-        if tag == "link" and attrs.get("rel") == "stylesheet":
-            self.styles.append(attrs["href"])
-
-    def handle_data(self, data):
-        if self._in_data:
-            self.data += data
-
-    def handle_endtag(self, tag):
-        self._in_data = False
-
-
 def test_editor_page(sample_site):
     response = httpx.get(sample_site + "sparql", headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "connect-src 'self'" in csp  # the page reaches no other host
-    page = Page()
-    page.feed(response.text)
-    assert "/static/yasgui/yasgui.min.js" in page.scripts and "/static/sparql-editor.js" in page.scripts
-    assert "/static/yasgui/yasgui.min.css" in page.styles
-    assert [e["name"] for e in json.loads(page.data)] == [e["name"] for e in EXAMPLES]
+    parsed = page(response.text)
+    assert "/static/yasgui/yasgui.min.js" in parsed.sources and "/static/sparql-editor.js" in parsed.sources
+    assert "/static/yasgui/yasgui.min.css" in parsed.styles
+    assert [e["name"] for e in json.loads(parsed.blocks["sparql-examples"])] == [e["name"] for e in EXAMPLES]
     assert f'data-endpoint="{sample_site}sparql"' in response.text
     assert '<textarea id="query" name="query"' in response.text  # the form that works without scripts
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from html.parser import HTMLParser
 from pathlib import Path
 from string import Template
 
@@ -22,6 +21,7 @@ from lod.config import Settings
 from lod.dumps import write_dumps
 from lod.store import Store
 from lod.web.app import create_app
+from tests.html_page import page
 
 BF = "http://id.loc.gov/ontologies/bibframe/"
 SCHEMA = "http://schema.org/"
@@ -352,42 +352,6 @@ def test_keys_with_encoded_characters(site, client):
 # --- pages --------------------------------------------------------------------------------------
 
 
-class Anchors(HTMLParser):
-    """The links of a page (href → text), the alternates of its head, and its html lang."""
-
-    def __init__(self):
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self.alternates: list[str] = []
-        self.lang = None
-        self._href = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "html":
-            self.lang = attrs.get("lang")
-        if tag == "link" and attrs.get("rel") == "alternate":
-            self.alternates.append(attrs["type"])
-        if tag == "a":
-            self._href, self._text = attrs.get("href"), []
-
-    def handle_data(self, data):
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
-
-
-def anchors(html: str) -> Anchors:
-    parser = Anchors()
-    parser.feed(html)
-    return parser
-
-
 def test_instance_page_nests_sub_nodes(client):
     html = client.get("doc/instance/VN-TEST-R1.html").text
     assert "main title" in html and "provision activity" in html
@@ -406,7 +370,7 @@ def test_home_page(client):
     assert response.status_code == 200
     html = response.text
     assert "Dữ liệu mở liên kết thư viện Việt Nam" in html
-    links = dict(anchors(html).links)
+    links = dict(page(html).links)
     assert links["/id/library/VN-TEST"] == "Thư viện Thử nghiệm Đà Nẵng"
     assert links[f"/{WORK}"] == TITLE
     assert "/sparql" in links and "/dumps/" in links
@@ -507,8 +471,8 @@ def test_sample_work_page(sample_site):
     work = rows[0]["work"]["value"]
     assert work.startswith(sample_site + "id/work/")
     assert Graph().parse(work).value(URIRef(work), RDFS.label) is not None
-    page = httpx.get(work, headers={"Accept": BROWSER}, follow_redirects=True).text
-    for href, text in anchors(page).links:
+    html = httpx.get(work, headers={"Accept": BROWSER}, follow_redirects=True).text
+    for href, text in page(html).links:
         assert not text.startswith("http") or not href.startswith("/id/"), (href, text)
     assert "Thư viện Quốc gia Việt Nam" in httpx.get(sample_site).text
 
