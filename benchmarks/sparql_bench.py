@@ -25,17 +25,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lod.dataset import minter_for, register_library  # noqa: E402
+from lod.dataset import minter_for  # noqa: E402
 from lod.ingest import ingest  # noqa: E402
+from lod.samples import ingest_samples  # noqa: E402
 from lod.store import Store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "loc-books-sample"
-SAMPLES = ROOT / "lod" / "samples"
 JSON = "application/sparql-results+json"
 PREFIXES = ("PREFIX bf: <http://id.loc.gov/ontologies/bibframe/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
             "PREFIX schema: <http://schema.org/> ")
@@ -59,10 +58,7 @@ def free_port() -> int:
 def build(path: Path, base: str) -> None:
     store = Store(path)
     minter = minter_for(store, base)
-    for library in yaml.safe_load((SAMPLES / "libraries.yaml").read_text(encoding="utf-8")):
-        register_library(store, minter, library)
-        if (SAMPLES / library["isil"]).is_dir():
-            ingest([SAMPLES / library["isil"]], library["isil"], store, minter)
+    ingest_samples(store, minter)
     if CORPUS.is_dir():
         result = ingest([CORPUS], "VN-TVQG", store, minter)
         print(f"corpus: {result.converted} records converted, {result.failed} failed")

@@ -25,6 +25,7 @@ from lod.dataset import (
 )
 from lod.ingest import ingest as run_ingest
 from lod.ingest import withdraw as run_withdraw
+from lod.samples import ingest_samples
 from lod.store import Store, StoreLocked
 
 app = typer.Typer(help="Linked open data for Vietnam's library network.", no_args_is_help=True)
@@ -32,7 +33,6 @@ library_app = typer.Typer(help="The library registry.", no_args_is_help=True)
 app.add_typer(library_app, name="library")
 console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in logs and pipes
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
 StoreOption = Annotated[
     str | None,
     typer.Option("--store", help="Store folder, or the URL of a SPARQL server holding the RDF [env LOD_STORE, "
@@ -332,22 +332,14 @@ def demo(
     base = config.base_uri(None, "127.0.0.1", port)
     db = Store(store)
     minter = minter_for(db, base)
-    for library in _sample_libraries():
-        register_library(db, minter, library)
-        folder = SAMPLES / library["isil"]
-        if folder.is_dir():
-            result = run_ingest([folder], library["isil"], db, minter)
-            console.print(f"{library['isil']}: {result.converted} records, {result.failed} failed")
-            _keep_report(str(store), library["isil"], result.as_dict())
+    for isil, result in ingest_samples(db, minter).items():
+        console.print(f"{isil}: {result.converted} records, {result.failed} failed")
+        _keep_report(str(store), isil, result.as_dict())
     from lod.dumps import write_dumps
 
     write_dumps(db, store / "dumps")
     del db
     _serve(store, "127.0.0.1", port, base)
-
-
-def _sample_libraries() -> list[dict]:
-    return yaml.safe_load((SAMPLES / "libraries.yaml").read_text(encoding="utf-8"))
 
 
 @library_app.command("add")

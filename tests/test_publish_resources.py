@@ -11,19 +11,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from lod.config import Settings
+from lod.samples import ingest_samples
 from lod.store import Store
 from lod.web.app import create_app
 from tests.html_page import page
 from tests.test_web import AGENT, BF, BROWSER, INSTANCE, SCHEMA, TITLE, WORK, build_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-SAMPLES = Path(__file__).resolve().parents[1] / "lod" / "samples"
 GRAPH_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
                "rdf": "application/rdf+xml"}
 RDFLIB_NAMES = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
@@ -35,17 +34,11 @@ def vary(response: httpx.Response) -> set[str]:
 
 def build_sample_store(path: Path, base: str) -> None:
     """The bundled sample records of every library, registered and ingested (as `lod demo` does)."""
-    from lod.dataset import minter_for, register_library
-    from lod.ingest import ingest
+    from lod.dataset import minter_for
 
     store = Store(path)
-    minter = minter_for(store, base)
-    failures = []
-    for library in yaml.safe_load((SAMPLES / "libraries.yaml").read_text(encoding="utf-8")):
-        register_library(store, minter, library)
-        if (SAMPLES / library["isil"]).is_dir():
-            report = ingest([SAMPLES / library["isil"]], library["isil"], store, minter)
-            failures += report.errors if not report.converted else []
+    reports = ingest_samples(store, minter_for(store, base))
+    failures = [error for report in reports.values() if not report.converted for error in report.errors]
     store.flush()
     del store  # the server opens it read-write: release RocksDB's lock first
     if failures:  # publishing needs records to publish; test_ingest and test_mapping say why they failed

@@ -11,18 +11,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from lod.config import Settings
-from lod.dataset import minter_for, register_library
-from lod.ingest import ingest
+from lod.dataset import minter_for
+from lod.samples import ingest_samples
 from lod.sparql.examples import EXAMPLES
 from lod.store import Store
 from lod.web.app import create_app
 from tests.html_page import page
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "lod" / "samples"
 YASGUI = ROOT / "site" / "vendor" / "node_modules" / "@zazuko" / "yasgui" / "build" / "yasgui.min.js"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 JSON = "application/sparql-results+json"
@@ -35,13 +33,8 @@ def sample_site(tmp_path_factory, serve, free_port):
     base = f"http://127.0.0.1:{port}/"
     path = tmp_path_factory.mktemp("editor-samples")
     store = Store(path)
-    minter = minter_for(store, base)
-    for library in yaml.safe_load((SAMPLES / "libraries.yaml").read_text(encoding="utf-8")):
-        register_library(store, minter, library)
-        if (SAMPLES / library["isil"]).is_dir():
-            ingest([SAMPLES / library["isil"]], library["isil"], store, minter)
-    store.flush()
-    del store
+    ingest_samples(store, minter_for(store, base))
+    del store  # the server opens it read-write: release RocksDB's lock first
     with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
         yield root
 

@@ -18,7 +18,9 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import Result
 
 from lod.config import Settings
+from lod.dataset import minter_for
 from lod.dumps import write_dumps
+from lod.samples import ingest_samples
 from lod.store import Store
 from lod.web.app import create_app
 from tests.html_page import page
@@ -435,31 +437,17 @@ def test_rebased_page(rebased):
 
 # --- the project's own sample data ----------------------------------------------------------------
 
-SAMPLES = Path(__file__).resolve().parents[1] / "lod" / "samples"
 
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory, serve, free_port):
     """The bundled sample records of every library, ingested and served (as `lod demo` does)."""
-    try:
-        from lod.dataset import minter_for, register_library
-        from lod.ingest import ingest
-    except ImportError as error:
-        pytest.skip(f"ingest is not importable yet: {error}")
-    if not (SAMPLES / "libraries.yaml").is_file():
-        pytest.skip(f"no sample data at {SAMPLES}")
-    import yaml
-
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     path = tmp_path_factory.mktemp("samples")
     store = Store(path)
-    minter = minter_for(store, base)
-    for library in yaml.safe_load((SAMPLES / "libraries.yaml").read_text(encoding="utf-8")):
-        register_library(store, minter, library)
-        if (SAMPLES / library["isil"]).is_dir():
-            ingest([SAMPLES / library["isil"]], library["isil"], store, minter)
-    del store
+    ingest_samples(store, minter_for(store, base))
+    del store  # the server opens it read-write: release RocksDB's lock first
     with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
         yield root
 
