@@ -106,7 +106,8 @@ def convert(source: Path, out: Path, workers: int, started: float) -> dict:
 
     count = 0
     with open(out, "w", encoding="utf-8") as f:
-        for outcome in _outcomes(read_path(source), "http://127.0.0.1:8000/", "VN-SCALE", workers):
+        for outcome in _outcomes(read_path(source, deferred=workers > 1), "http://127.0.0.1:8000/", "VN-SCALE",
+                                workers):
             if isinstance(outcome, Loaded) and outcome.nquads:
                 f.write(outcome.nquads)
                 count += 1

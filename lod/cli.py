@@ -66,7 +66,7 @@ def ingest(
     base_uri: BaseOption = None,
     format: Annotated[str, typer.Option("--format", help="auto|marc|marcxml|dc")] = "auto",
     report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report here")] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Conversion processes (0: one per core)")] = 1,
+    workers: Annotated[int, typer.Option("--workers", help="Conversion processes (0: one per core)")] = 0,
 ) -> None:
     """Read, convert and load records; a bad record is reported and skipped."""
     if format not in ("auto", "marc", "marcxml", "dc"):
@@ -109,7 +109,10 @@ def _follow(db: Store) -> None:
     """Bring what follows the store (the search index) up to date after a write."""
     from lod.search import update_index
 
-    update_index(db)
+    with console.status("bringing the search index up to date"):
+        report = update_index(db)
+    if report is not None and report.documents:
+        console.print(f"search index: {report.documents} documents written in {report.seconds:.1f} s")
 
 
 @app.command()
@@ -297,21 +300,24 @@ def serve(
     allow_service: Annotated[list[str] | None, typer.Option(
         "--allow-service", help="A SERVICE endpoint queries may call (repeat; an IRI ending in / allows all under it)")]
     = None,
+    cache_mib: Annotated[int, typer.Option(
+        "--cache-mib", help="Memory for resource documents kept until the store changes (0: none)")] = 64,
 ) -> None:
     """Serve the store: SPARQL endpoint, resource pages, dumps."""
     sparql = {"sparql_time_limit": query_time_limit, "sparql_max_rows": max_rows, "sparql_workers": sparql_workers,
               "sparql_services": tuple(allow_service or ())}
+    caches = {"document_cache": cache_mib * 2**20, "label_cache": config.Settings.label_cache if cache_mib else 0}
     path, remote = config.store_location(store)
-    _serve(path, host, port, config.base_uri(base_uri, host, port), {**sparql, "remote": remote})
+    _serve(path, host, port, config.base_uri(base_uri, host, port), {**sparql, **caches, "remote": remote})
 
 
-def _serve(store: Path, host: str, port: int, base: str, sparql: dict | None = None) -> None:
+def _serve(store: Path, host: str, port: int, base: str, settings: dict | None = None) -> None:
     import uvicorn
 
     from lod.web.app import create_app
 
     try:
-        web_app = create_app(config.Settings(store=store, base_uri=base, **(sparql or {})))
+        web_app = create_app(config.Settings(store=store, base_uri=base, **(settings or {})))
     except StoreLocked as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

@@ -57,6 +57,9 @@ class Settings:
     # Writing over HTTP (lod/web/admin.py): off unless a token is set; the largest upload accepted.
     write_token: str | None = field(default_factory=lambda: os.environ.get("LOD_WRITE_TOKEN") or None)
     max_upload: int = 200 * 1024 * 1024
+    # Served documents kept in memory for the current store version (bytes), and linked resources' labels.
+    document_cache: int = 64 * 1024 * 1024
+    label_cache: int = 200_000
 
     @property
     def dumps_dir(self) -> Path | None:

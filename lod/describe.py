@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from lod.formats import XSD_STRING, Format, serialize_graph
 from lod.publish import jsonld
 from lod.publish.labels import readable, term_label
+from lod.publish.version import VersionedCache, last_change
 from lod.store import Store
 from lod.terms import IRI, Literal, Term, Triple, iri_text, term_text
 from lod.text import fold
@@ -51,6 +52,9 @@ PREFIXES = {
 LANGUAGE_ORDER = {"vi": {"vi": 0, None: 1, "": 1, "en": 2}, "en": {"en": 0, None: 1, "": 1, "vi": 2}}
 
 
+Labels = VersionedCache[list[Triple]]  # each resource's label statements, per store version
+
+
 @dataclass
 class Description:
     uri: str
@@ -70,8 +74,9 @@ def knows(store: Store, uri: str) -> bool:
     return bool(store.query(f"ASK {{ {iri_text(uri)} ?p ?o }}"))
 
 
-def describe(store: Store, uri: str) -> Description | None:
-    """The description of `uri`, or None when the store knows nothing about it."""
+def describe(store: Store, uri: str, known_labels: Labels | None = None) -> Description | None:
+    """The description of `uri`, or None when the store knows nothing about it; `known_labels` keeps the
+    labels of linked resources between calls."""
     statements: list[Triple] = []
     seen = {uri}
     frontier = [uri]
@@ -84,7 +89,29 @@ def describe(store: Store, uri: str) -> Description | None:
         return None
     statements += backlinks(store, uri)
     linked = sorted({term for s, _, o in statements for term in (s, o) if isinstance(term, IRI) and term not in seen})
-    return from_triples(uri, statements, _statements(store, linked, LABELS))
+    return from_triples(uri, statements, linked_labels(store, linked, known_labels))
+
+
+def linked_labels(store: Store, uris: list[str], known: Labels | None = None) -> list[Triple]:
+    """The label statements of `uris`: from `known` when it has them for the store's current version."""
+    if known is None:
+        return _statements(store, uris, LABELS)
+    seq, _ = last_change(store)
+    found: list[Triple] = []
+    missing = []
+    for uri in uris:
+        hit = known.get(seq, uri)
+        if hit is None:
+            missing.append(uri)
+        else:
+            found += hit
+    fetched: dict[str, list[Triple]] = defaultdict(list)
+    for triple in _statements(store, missing, LABELS):
+        fetched[triple[0]].append(triple)
+    for uri in missing:
+        known.put(seq, uri, fetched[uri])
+        found += fetched[uri]
+    return found
 
 
 def backlinks(store: Store, uri: str, limit: int = BACKLINKS) -> list[Triple]:
@@ -164,10 +191,10 @@ def holders(store: Store, work: str) -> list[str]:
     return [row["library"].value for row in rows]
 
 
-def labels(store: Store, uris: list[str], lang: str = "vi") -> dict[str, str]:
+def labels(store: Store, uris: list[str], lang: str = "vi", known: Labels | None = None) -> dict[str, str]:
     """The best label (in `lang` first) of each of `uris` that has one."""
     found: dict[str, list[Literal]] = defaultdict(list)
-    for s, _, o in _statements(store, uris, LABELS):
+    for s, _, o in linked_labels(store, uris, known):
         if isinstance(o, Literal):
             found[s].append(o)
     return {uri: best_label(literals, lang) for uri, literals in found.items()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -14,6 +16,7 @@ from pathlib import Path
 from lod.convert import ConversionError, Converter
 from lod.dataset import known_library, register_library, write_dataset_description
 from lod.readers import read_path
+from lod.readers.marc import UnparsedRecord
 from lod.records import ReadError, SkippedFile, SourceRecord
 from lod.restrictions import restriction
 from lod.store import Store
@@ -63,26 +66,30 @@ def ingest(
     if not known_library(store, minter, isil):
         log.warning("library %s is not in the registry: registering it with its ISIL only", isil)
         register_library(store, minter, {"isil": isil, "name_vi": isil})
-    items = (item for path in paths for item in read_path(path, format))
+    workers = workers or 1
+    # with workers, records are split from their files here and parsed in the workers
+    items = (item for path in paths for item in read_path(path, format, deferred=workers > 1))
     batch: list[Loaded] = []
-    for outcome in _outcomes(items, minter.base, isil, workers or 1):
-        if isinstance(outcome, SkippedFile):
-            report.skipped.append({"file": outcome.file, "reason": outcome.reason})
-            continue
-        report.read += 1
-        if isinstance(outcome, ReadError):
-            _fail(report, outcome)
-        else:
-            report.converted += 1
-            report.deleted += outcome.deleted
-            report.restricted += outcome.restricted is not None
-            report.notes += [{"file": outcome.file, "id": outcome.record_id, "note": n} for n in outcome.notes]
-            batch.append(outcome)
-        if on_record:
-            on_record(outcome.file)
-        if len(batch) >= BATCH:
-            _load(store, batch, report)
-    _load(store, batch, report)
+    with _Loader(store, report) as loader:
+        for outcome in _outcomes(items, minter.base, isil, workers):
+            if isinstance(outcome, SkippedFile):
+                report.skipped.append({"file": outcome.file, "reason": outcome.reason})
+                continue
+            report.read += 1
+            if isinstance(outcome, ReadError):
+                _fail(report, outcome)
+            else:
+                report.converted += 1
+                report.deleted += outcome.deleted
+                report.restricted += outcome.restricted is not None
+                report.notes += [{"file": outcome.file, "id": outcome.record_id, "note": n} for n in outcome.notes]
+                batch.append(outcome)
+            if on_record:
+                on_record(outcome.file)
+            if len(batch) >= BATCH:
+                loader.load(batch)
+                batch = []
+        loader.load(batch)
     write_dataset_description(store, minter)
     store.flush()
     report.seconds = round(time.perf_counter() - started, 3)
@@ -113,7 +120,9 @@ class Loaded:
 Outcome = Loaded | ReadError | SkippedFile
 
 
-def _outcome(item: SourceRecord | ReadError | SkippedFile, converter: Converter) -> Outcome:
+def _outcome(item: SourceRecord | UnparsedRecord | ReadError | SkippedFile, converter: Converter) -> Outcome:
+    if isinstance(item, UnparsedRecord):
+        item = item.parse()
     if not isinstance(item, SourceRecord):
         return item
     why = None if item.deleted else restriction(item, converter.isil)
@@ -169,10 +178,49 @@ def _convert_chunk(chunk: list) -> list[Outcome]:
     return [_outcome(item, _worker_converter) for item in chunk]
 
 
+class _Loader:
+    """Loads batches in a thread of its own, one at a time and in order, while the next batch is converted.
+
+    Oxigraph's bulk load releases the GIL, so loading and converting overlap. At most one batch waits,
+    which keeps memory flat; a failed load is raised in the ingesting thread.
+    """
+
+    def __init__(self, store: Store, report: IngestReport):
+        self.store, self.report = store, report
+        self.waiting: queue.Queue[list[Loaded] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="loader", daemon=True)
+
+    def __enter__(self) -> _Loader:
+        self.thread.start()
+        return self
+
+    def load(self, batch: list[Loaded]) -> None:
+        self._raise()
+        if batch:
+            self.waiting.put(batch)
+
+    def __exit__(self, *exc) -> None:
+        self.waiting.put(None)
+        self.thread.join()
+        if exc[0] is None:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while (batch := self.waiting.get()) is not None:
+            if self.error is None:  # after a failure, nothing more is loaded: the ingest stops
+                try:
+                    _load(self.store, batch, self.report)
+                except BaseException as error:
+                    self.error = error
+
+
 def _load(store: Store, batch: list[Loaded], report: IngestReport) -> None:
     """Replace the batch's graphs (a deleted record's graph by nothing), then note them in the journal."""
-    if not batch:
-        return
     latest = list({item.graph: item for item in batch}.values())  # a record read twice: the last one wins
     text = "".join(item.nquads or "" for item in latest)
     store.replace_graphs([item.graph for item in latest], text)
@@ -180,7 +228,6 @@ def _load(store: Store, batch: list[Loaded], report: IngestReport) -> None:
         store.journal.write(item.library, item.record_id, item.graph, item.format, item.source, item.nquads)
     store.journal.commit()
     report.quads += text.count("\n")
-    batch.clear()
 
 
 def withdraw(store: Store, minter: Minter, isil: str, record_ids: Iterable[str]) -> tuple[int, list[str]]:

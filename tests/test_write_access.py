@@ -82,3 +82,30 @@ def test_record_text_is_escaped_and_pages_carry_security_headers(server):
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     instance = server.get("/doc/instance/VN-W-X1.html").text
     assert "&lt;script&gt;" in instance
+
+
+def test_pages_show_a_change_at_once(server):
+    """Documents and the labels of linked resources are kept in memory per store version: the first
+    request after a write sees it."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def post(name: str) -> None:
+        record = Record(leader=Leader("00000nam a2200000 a 4500"))
+        record.add_field(Field(tag="001", data="W3"))
+        record.add_field(Field(tag="100", indicators=["0", " "], subfields=[
+            Subfield("a", name), Subfield("0", "http://id.loc.gov/authorities/names/n80000001")]))
+        record.add_field(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "Lục Vân Tiên")]))
+        body = record_to_xml(record).decode("utf-8")
+        collection = f'<collection xmlns="http://www.loc.gov/MARC21/slim">{body}</collection>'.encode()
+        assert server.post("/api/libraries/VN-W/records", content=collection, headers=auth).status_code == 200
+
+    post("Nguyễn Đình Chiểu")
+    query = {"query": "SELECT ?w WHERE { ?i <http://id.loc.gov/ontologies/bibframe/instanceOf> ?w }"}
+    found = server.get("/sparql", params=query, headers={"Accept": "application/sparql-results+json"})
+    work = found.json()["results"]["bindings"][0]["w"]["value"].replace(str(server.base_url), "/")
+    page = work.replace("/id/", "/doc/", 1)
+    before = [server.get(page + ".html").text for _ in range(2)]
+    assert before[0] == before[1] and "Nguyễn Đình Chiểu" in before[0]
+    post("Nguyễn Đình Chiểu (1822–1888)")
+    assert "Nguyễn Đình Chiểu (1822–1888)" in server.get(page + ".html").text
+    assert "1822–1888" in server.get(page + ".ttl").text

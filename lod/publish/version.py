@@ -7,7 +7,8 @@ The journal numbers every change to a record; its last number names the store's 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from lod.store import Store
@@ -36,3 +37,38 @@ class PerVersion(Generic[T]):
                 self._value = self._compute(store)
                 self._seq = seq
             return self._value
+
+
+class VersionedCache(Generic[T]):
+    """Values kept for the current store version only, the least recently used dropped past `limit` (in
+    units of `size`: entries by default, or bytes). Hot resources — an author of thousands of records,
+    a popular work — are then read from the store once per change, not once per request."""
+
+    def __init__(self, limit: int, size: Callable[[T], int] = lambda value: 1):
+        self._limit, self._size = limit, size
+        self._lock = threading.Lock()
+        self._seq = -1
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._used = 0
+
+    def get(self, seq: int, key: Hashable) -> T | None:
+        with self._lock:
+            if seq != self._seq:
+                return None
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, seq: int, key: Hashable, value: T) -> None:
+        with self._lock:
+            if seq != self._seq:
+                self._values.clear()
+                self._seq, self._used = seq, 0
+            if key in self._values:
+                self._used -= self._size(self._values.pop(key))
+            self._values[key] = value
+            self._used += self._size(value)
+            while self._used > self._limit and self._values:
+                _, dropped = self._values.popitem(last=False)
+                self._used -= self._size(dropped)

@@ -52,31 +52,34 @@ _HEAD = 65536
 _ISO2709_START = re.compile(rb"[\r\n]*\d{5}[\x20-\x7e]{7}\d{5}")
 
 
-def read_path(path: str | Path, format: str = "auto") -> Iterator[Item]:
+def read_path(path: str | Path, format: str = "auto", deferred: bool = False) -> Iterator[Item]:
     """Read every record under PATH (a file, or a folder walked in sorted order, hidden files skipped).
 
     format: "auto" recognises each file by its content; "marc", "marcxml" or "dc" accept only that
     family (a file that cannot be recognised is then read as ISO 2709 when "marc" is asked).
+    deferred: ISO 2709 records come as UnparsedRecord, to be parsed where they are converted.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     root = Path(path)
     if root.is_dir():
         for file in _walk(root):
-            yield from read_file(file, format)
+            yield from read_file(file, format, deferred)
     elif root.exists():
-        yield from read_file(root, format)
+        yield from read_file(root, format, deferred)
     else:
         raise FileNotFoundError(f"no such file or folder: {root}")
 
 
-def read_file(path: Path, format: str = "auto") -> Iterator[Item]:
+def read_file(path: Path, format: str = "auto", deferred: bool = False) -> Iterator[Item]:
     """Read one file: its records and read errors, or one SkippedFile saying why it holds none."""
     kind, reason = sniff(path)
     if format == "marc" and kind == "unknown":
         kind = "iso2709"  # a broken ISO 2709 file is not recognisable; asked for, it is read and reported
     if format != "auto" and kind in _READERS and kind not in _ACCEPTS[format]:
         yield SkippedFile(str(path), f"{kind} content, but format {format!r} was asked for")
+    elif kind == "iso2709":
+        yield from marc.read_iso2709(path, deferred)
     elif kind in _READERS:
         yield from _READERS[kind](path)
     else:

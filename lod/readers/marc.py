@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
@@ -87,12 +88,27 @@ def _blocks(f: IO[bytes]) -> Iterator[bytes]:
 # ISO 2709
 
 
-def read_iso2709(path: Path) -> Iterator[Item]:
-    """Yield each ISO 2709 record of a file as a SourceRecord, or a ReadError when it cannot be read."""
+def read_iso2709(path: Path, deferred: bool = False) -> Iterator[Item | UnparsedRecord]:
+    """Yield each ISO 2709 record of a file as a SourceRecord, or a ReadError when it cannot be read.
+
+    deferred: yield each record's bytes unparsed instead, for a worker process to parse (`.parse()`).
+    """
     name = str(path)
     with open_binary(path) as f:
         for number, chunk in enumerate(iso2709_chunks(_blocks(f)), 1):
-            yield _iso2709_item(chunk, name, number)
+            yield UnparsedRecord(chunk, name, number) if deferred else _iso2709_item(chunk, name, number)
+
+
+@dataclass(frozen=True)
+class UnparsedRecord:
+    """An ISO 2709 record split from its file but not parsed yet: cheap to send to another process."""
+
+    chunk: bytes
+    file: str
+    number: int
+
+    def parse(self) -> Item:
+        return _iso2709_item(self.chunk, self.file, self.number)
 
 
 def iso2709_chunks(blocks: Iterable[bytes]) -> Iterator[bytes]:

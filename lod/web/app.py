@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from lod.config import Settings
 from lod.dataset import stored_base
+from lod.publish.version import VersionedCache
 from lod.rebase import rebase_for
 from lod.store import Store
 from lod.web import SITE_NAME, PlainError, admin, feeds, libraries, pages, reconcile, resources, search, sparql, stats
@@ -28,6 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
     # Read once: the base only changes when an empty store gets its first records, and only the
     # server may write a served store (a future write route must refresh this).
     app.state.rebase = rebase_for(stored_base(store), _with_slash(settings.base_uri))
+    # documents and labels of linked resources, kept for the current store version (lod/publish/version.py)
+    app.state.documents = VersionedCache(settings.document_cache, size=lambda rendered: len(rendered.body))
+    app.state.labels = VersionedCache(settings.label_cache)
     app.state.templates = Environment(loader=FileSystemLoader(settings.site / "templates"), autoescape=True)
     # What must follow a write through this server (lod/web/admin.py): each part adds its refresh here.
     app.state.on_change = [lambda: _refresh_base(app)]

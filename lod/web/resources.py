@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
@@ -38,7 +39,7 @@ from lod.describe import (
 from lod.dumps import read_index
 from lod.formats import DOCUMENT_FORMATS, HTML, Format, by_name, negotiate
 from lod.publish.stats import Stats, stats
-from lod.publish.version import PerVersion
+from lod.publish.version import PerVersion, VersionedCache, last_change
 from lod.publish.void import Publication, description
 from lod.rebase import Rebase
 from lod.uris import KINDS
@@ -104,15 +105,35 @@ def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseD
         return _dataset_response(request, chosen, rebase, templates, settings, figures)
     path = _doc_path(kind, key)
     chosen, headers = _choose(request, path, chosen)
-    description = describe(store, _stored_uri(kind, key, rebase.stored))
+    # a document changes only with the store: made once per store version, then served from memory
+    seq, _ = last_change(store)
+    cache: VersionedCache[Rendered] = request.app.state.documents
+    wanted = (path, chosen.name, page_lang(request) if chosen is HTML else "")
+    rendered = cache.get(seq, wanted)
+    if rendered is None:
+        rendered = _render(request, store, kind, key, chosen, rebase, templates, figures)
+        cache.put(seq, wanted, rendered)
+    return _conditional(request, rendered.body, chosen, headers, rendered.changed)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    changed: datetime | None
+
+
+def _render(request: Request, store, kind: str, key: str, chosen: Format, rebase: Rebase, templates,
+            figures: Stats) -> Rendered:
+    known = request.app.state.labels
+    description = describe(store, _stored_uri(kind, key, rebase.stored), known)
     if description is None:
         raise PlainError(404, f"Nothing is known about {rebase.served}id/{kind}/{_quoted(key)}.", {"Vary": "Accept"})
     changed = modified(store, description, rebase.stored, figures.modified)
     if chosen is HTML:
-        body = _page(request, store, description, rebase, templates, path).encode("utf-8")
+        body = _page(request, store, description, rebase, templates, _doc_path(kind, key)).encode("utf-8")
     else:
         body = rebase.body_to_served(document(description, chosen, rebase.stored))
-    return _conditional(request, body, chosen, headers, changed)
+    return Rendered(body, changed)
 
 
 @router.api_route("/dataset", methods=["GET", "HEAD"])
@@ -171,7 +192,7 @@ def _dataset_keys(figures: Stats) -> set[str]:
 def _page(request: Request, store, description: Description, rebase: Rebase, templates, path: str) -> str:
     lang = page_lang(request)
     links = incoming(store, description.uri)
-    names = labels(store, sorted({source for source, _ in links}), lang)
+    names = labels(store, sorted({source for source, _ in links}), lang, request.app.state.labels)
     view = page_view(description, rebase.stored, rebase.served, lang, links, names)
     embedded = schema_org(description)
     template = f"{view['kind']}.html" if view["kind"] in KINDS else "resource.html"
@@ -198,7 +219,7 @@ def _holdings(request: Request, store, view: dict, rebase: Rebase, lang: str) ->
     """A work's holding libraries; a library's figures (records, works, items, digitised, last update)."""
     if view["kind"] == "work":
         libraries = holders(store, rebase.to_stored(view["uri"]))
-        names = labels(store, libraries, lang)
+        names = labels(store, libraries, lang, request.app.state.labels)
         return {"libraries": [{"href": local_path(uri, rebase.stored), "text": names.get(uri, uri)}
                               for uri in libraries]}
     if view["kind"] == "library":

@@ -8,6 +8,7 @@ The index is opened and brought up to date with the store's journal when the app
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from lod.describe import local_path
 from lod.formats import HTML, Format, negotiate
 from lod.rebase import Rebase
 from lod.search import Filters, Hit, IndexLocked, Results, SearchIndex, index_path, search, suggest, sync
+from lod.search.sync import last_seq
 from lod.store import Store
 from lod.web import PlainError, RebaseDep, StoreDep, TemplatesDep, not_acceptable, render
 from lod.web.resources import lang_links, page_lang
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 JSON = Format("json", "application/json")
+CATCH_UP_AT_START = 5_000  # journal changes the index may be behind for the server to wait for it at start
 KIND_LABELS = {"work": "Tác phẩm", "instance": "Ấn phẩm", "agent": "Tác giả, tổ chức", "subject": "Chủ đề"}
 # The page's words in each interface language (`?lang=en`); record text is shown as catalogued.
 WORDS = {
@@ -52,13 +55,16 @@ WORDS = {
 
 
 def open_index(store: Store, store_path: Path | None) -> SearchIndex:
-    """The store's index (in `STORE/search/`, in memory for an in-memory store), synced with its journal."""
+    """The store's index (in `STORE/search/`, in memory for an in-memory store), synced with its journal:
+    at once when it is a little behind, in the background when it is far behind (a large store ingested
+    without it), so that the server answers meanwhile and search shows what is indexed so far."""
     index = SearchIndex(index_path(store_path))
-    try:
-        report = sync(store, index)
-        log.info("search index: %d changes applied, %d documents written", report.changes, report.documents)
-    except IndexLocked as error:  # `lod index` is rebuilding it: serve what is there, it reloads on commit
-        log.warning("%s", error)
+    behind = last_seq(store) - index.seq
+    if behind > CATCH_UP_AT_START:
+        log.warning("search index: %d changes behind the store, taken in while serving", behind)
+        threading.Thread(target=follow(store, index), name="search-catch-up", daemon=True).start()
+    else:
+        follow(store, index)()
     return index
 
 
@@ -66,8 +72,9 @@ def follow(store: Store, index: SearchIndex) -> Callable[[], None]:
     """What a write through this server runs after it: the index takes in the journal's new changes."""
     def catch_up() -> None:
         try:
-            sync(store, index)
-        except IndexLocked as error:
+            report = sync(store, index)
+            log.info("search index: %d changes applied, %d documents written", report.changes, report.documents)
+        except IndexLocked as error:  # `lod index` is rebuilding it: serve what is there, it reloads on commit
             log.warning("%s", error)
     return catch_up
 
