@@ -49,7 +49,7 @@ def stats(store: Store, served_base: str) -> Stats:
         "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY DESC(?n) ?p")]
     found.libraries = _libraries(store, base)
     found.examples = _examples(store, base)
-    found.modified = _modified(store)
+    found.modified = last_modified(store)
     return found
 
 
@@ -94,7 +94,7 @@ def _examples(store: Store, base: str, per_kind: int = 2) -> list[str]:
     return examples
 
 
-def _modified(store: Store) -> str | None:
+def last_modified(store: Store) -> str | None:
     """When the data last changed: the journal's last change, or the dataset graph's own date."""
     stamps = [time for _, time in [last_change(store)] if time]
     stamps += [r["m"].value for r in store.query(f"SELECT ?m WHERE {{ ?d a <{VOID}Dataset> ; <{DCT}modified> ?m }}")]

@@ -38,7 +38,7 @@ from lod.describe import (
 )
 from lod.dumps import read_index
 from lod.formats import DOCUMENT_FORMATS, HTML, Format, by_name, negotiate
-from lod.publish.stats import Stats, stats
+from lod.publish.stats import Stats, last_modified, stats
 from lod.publish.version import PerVersion, VersionedCache, last_change
 from lod.publish.void import Publication, description
 from lod.rebase import Rebase
@@ -79,10 +79,11 @@ def page_lang(request: Request) -> str:
 
 @router.api_route("/id/{kind}/{key:path}", methods=["GET", "HEAD"])
 def identifier(kind: str, key: str, request: Request, store: StoreDep, rebase: RebaseDep,
-               figures: StatsDep) -> Response:
+               settings: SettingsDep) -> Response:
     uri = _stored_uri(kind, key, rebase.stored)
     doc = _doc_path(kind, key)
-    known = _dataset_keys(figures) if kind == "dataset" else None
+    # the dataset's figures cost scans of the whole store: only the dataset's own documents need them
+    known = _dataset_keys(get_stats(request, store, settings)) if kind == "dataset" else None
     if (key not in known) if known is not None else not knows(store, uri):
         raise PlainError(404, f"Nothing is known about {rebase.to_served(uri)}.", {"Vary": "Accept"})
     headers = {"Vary": "Accept", "Link": _link_header(doc)}
@@ -97,9 +98,10 @@ def identifier(kind: str, key: str, request: Request, store: StoreDep, rebase: R
 
 @router.api_route("/doc/{kind}/{name:path}", methods=["GET", "HEAD"])
 def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseDep, templates: TemplatesDep,
-        settings: SettingsDep, figures: StatsDep) -> Response:
+        settings: SettingsDep) -> Response:
     key, chosen = _split_extension(name)
     if kind == "dataset":
+        figures = get_stats(request, store, settings)
         if key not in _dataset_keys(figures):
             raise PlainError(404, f"Nothing is known about {rebase.served}id/dataset/{_quoted(key)}.")
         return _dataset_response(request, chosen, rebase, templates, settings, figures)
@@ -111,7 +113,7 @@ def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseD
     wanted = (path, chosen.name, page_lang(request) if chosen is HTML else "")
     rendered = cache.get(seq, wanted)
     if rendered is None:
-        rendered = _render(request, store, kind, key, chosen, rebase, templates, figures)
+        rendered = _render(request, store, kind, key, chosen, rebase, templates)
         cache.put(seq, wanted, rendered)
     return _conditional(request, rendered.body, chosen, headers, rendered.changed)
 
@@ -122,13 +124,12 @@ class Rendered:
     changed: datetime | None
 
 
-def _render(request: Request, store, kind: str, key: str, chosen: Format, rebase: Rebase, templates,
-            figures: Stats) -> Rendered:
+def _render(request: Request, store, kind: str, key: str, chosen: Format, rebase: Rebase, templates) -> Rendered:
     known = request.app.state.labels
     description = describe(store, _stored_uri(kind, key, rebase.stored), known)
     if description is None:
         raise PlainError(404, f"Nothing is known about {rebase.served}id/{kind}/{_quoted(key)}.", {"Vary": "Accept"})
-    changed = modified(store, description, rebase.stored, figures.modified)
+    changed = modified(store, description, rebase.stored, last_modified(store))
     if chosen is HTML:
         body = _page(request, store, description, rebase, templates, _doc_path(kind, key)).encode("utf-8")
     else:
