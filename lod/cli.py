@@ -244,8 +244,13 @@ def index(store: StoreOption = None) -> None:
 
     path = config.store_path(store)
     db = _open(store, read_only=True)
+    columns = (TextColumn("indexing"), BarColumn(), TextColumn("{task.completed}/{task.total} documents"),
+               TimeElapsedColumn())
     try:
-        report = rebuild(db, SearchIndex(index_path(path)))
+        with Progress(*columns, console=console, transient=True) as shown:
+            task = shown.add_task("indexing", total=None)
+            report = rebuild(db, SearchIndex(index_path(path)),
+                             lambda done, total: shown.update(task, completed=done, total=total))
     except IndexLocked as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

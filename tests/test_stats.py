@@ -195,3 +195,59 @@ def test_registry_text_is_escaped_on_the_page(tmp_path, serve, free_port):
     with serve(create_app(Settings(store=path, base_uri=f"http://127.0.0.1:{port}/")), port) as root:
         text = httpx.get(f"{root}libraries", timeout=30).text
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_slow_figures_are_served_while_they_are_counted_again():
+    """Figures that take long to count (a store of millions of records) never make a page wait after a
+    change: the previous figures answer while the new ones are counted; quick figures are always current."""
+    import time
+
+    from lod.publish.version import PerVersion
+
+    store = Store()
+
+    def change(record_id: str) -> None:
+        store.journal.write("VN-T", record_id, f"urn:graph:{record_id}", "marc", None, record_id)
+        store.journal.commit()
+
+    def slow_count(s: Store) -> int:
+        time.sleep(0.3)
+        return s.journal.last_change()[0]
+
+    slow = PerVersion(slow_count, patience=0.1)
+    quick = PerVersion(lambda s: s.journal.last_change()[0], patience=0.1)
+    change("R1")
+    assert slow.get(store) == 1 and quick.get(store) == 1
+    change("R2")
+    started = time.perf_counter()
+    assert slow.get(store) == 1  # the previous figures, at once
+    assert time.perf_counter() - started < 0.2
+    assert quick.get(store) == 2
+    deadline = time.monotonic() + 10
+    while slow.get(store) != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert slow.get(store) == 2
+
+
+def test_figures_are_kept_for_the_next_start(tmp_path):
+    """Figures kept in the store folder are not counted again by a restarted server, until a change."""
+    from lod.publish.stats import Stats, stats
+    from lod.publish.version import PerVersion
+
+    store = Store(tmp_path / "store")
+    counted = []
+
+    def count(s: Store) -> Stats:
+        counted.append(1)
+        return stats(s, "http://127.0.0.1:8000/")
+
+    store.journal.write("VN-T", "R1", "urn:graph:R1", "marc", None, "R1")
+    store.journal.commit()
+    saved = tmp_path / "store" / "figures" / "stats.json"
+    first = PerVersion(count, saved=saved, decode=Stats.from_dict).get(store)
+    again = PerVersion(count, saved=saved, decode=Stats.from_dict).get(store)
+    assert len(counted) == 1 and again == first and saved.exists()
+    store.journal.write("VN-T", "R2", "urn:graph:R2", "marc", None, "R2")
+    store.journal.commit()
+    PerVersion(count, saved=saved, decode=Stats.from_dict).get(store)
+    assert len(counted) == 2

@@ -38,6 +38,13 @@ class Stats:
     def entity_count(self) -> int:
         return sum(self.entities.values())
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Stats:
+        """The figures as `dataclasses.asdict` gave them (kept in a file between runs)."""
+        return cls(**{**data, "classes": [tuple(c) for c in data["classes"]],
+                      "properties": [tuple(p) for p in data["properties"]],
+                      "libraries": [Library(**lib) for lib in data["libraries"]]})
+
 
 def stats(store: Store, served_base: str) -> Stats:
     """Count everything once (a few scans of the store)."""

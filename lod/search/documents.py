@@ -113,14 +113,14 @@ def documents(store: Store, uris: Iterable[str], base: str) -> Iterator[Document
         kind = kind_of(uri, base)
         if kind:
             by_kind[kind].append(uri)
+    walker = Walker(store)
     for kind, members in by_kind.items():
         members.sort()
         for start in range(0, len(members), BATCH):
-            yield from _batch_documents(store, kind, members[start:start + BATCH])
+            yield from _batch_documents(store, walker, kind, members[start:start + BATCH])
 
 
-def _batch_documents(store: Store, kind: str, uris: list[str]) -> Iterator[Document]:
-    walker = Walker(store)
+def _batch_documents(store: Store, walker: Walker, kind: str, uris: list[str]) -> Iterator[Document]:
     found = _own(walker, kind, uris)
     if kind in BORROWED:
         _borrow(walker, kind, uris, found)

@@ -31,11 +31,17 @@ Value = IRI | Literal
 
 
 class Walker:
-    """Follows paths from many resources at once; one per batch of documents."""
+    """Follows paths from many resources at once, remembering the hops it took: a work, an author or a
+    subject that thousands of instances lead to is read once, not once per batch of documents.
 
-    def __init__(self, store: Store):
+    `memory`: hops remembered (nodes, over all steps) before they are all forgotten and read anew.
+    """
+
+    def __init__(self, store: Store, memory: int = 200_000):
         self.store = store
+        self.memory = memory
         self._hops: dict[Step, dict[str, list[Value]]] = {}
+        self._remembered = 0
 
     def follow(self, starts: Iterable[str], path: Path) -> dict[str, list[Value]]:
         """Where `path` leads from each start (IRIs and literals, each once)."""
@@ -48,8 +54,12 @@ class Walker:
         return current
 
     def step(self, nodes: Iterable[str], step: Step) -> dict[str, list[Value]]:
+        if self._remembered > self.memory:
+            self._hops.clear()
+            self._remembered = 0
         known = self._hops.setdefault(step, {})
         missing = sorted(n for n in nodes if n not in known)
+        self._remembered += len(missing)
         for chunk in _chunks(missing):
             for node in chunk:
                 known[node] = []

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lod.dataset import stored_base
 from lod.search.documents import all_resources, documents, instances_of, kind_of, resources_in_graph
-from lod.search.index import SearchIndex, index_path
+from lod.search.index import Document, SearchIndex, index_path
 from lod.store import Store
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,26 @@ def update_index(store: Store) -> SyncReport | None:
     return sync(store, SearchIndex(index_path(store.path)))
 
 
-def rebuild(store: Store, index: SearchIndex) -> SyncReport:
-    """Index every work, instance, agent and subject of the store anew."""
+def rebuild(store: Store, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+    """Index every work, instance, agent and subject of the store anew; `progress(done, total)` hears
+    how far it got, every thousand documents."""
     started = time.perf_counter()
     seq = last_seq(store)  # taken first: a change made while reading is applied again by the next sync
     base = stored_base(store)
     uris = all_resources(store, base) if base else []
-    added = index.replace([], documents(store, uris, base) if base else [], seq, everything=True)
+    made = documents(store, uris, base) if base else iter(())
+    if progress is not None:
+        made = _counted(made, len(uris), progress)
+    added = index.replace([], made, seq, everything=True)
     return SyncReport(resources=len(uris), documents=added, seq=seq,
                       seconds=round(time.perf_counter() - started, 3))
+
+
+def _counted(items: Iterator[Document], total: int, progress: Callable[[int, int], None]) -> Iterator[Document]:
+    for done, item in enumerate(items, 1):
+        if done % 1000 == 0:
+            progress(done, total)
+        yield item
 
 
 def _knows_position(store: Store, seq: int) -> bool:

@@ -3,6 +3,9 @@ shared with the routers through `Annotated` dependencies (see lod/web/__init__.p
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +20,8 @@ from lod.store import Store
 from lod.web import SITE_NAME, PlainError, admin, feeds, libraries, pages, reconcile, resources, search, sparql, stats
 from lod.web import oai as oai_pmh
 from lod.web.security import SecurityHeaders
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -53,8 +58,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(libraries.router)
     app.include_router(admin.router)
     app.add_middleware(SecurityHeaders)
+    # the figures of a large store take minutes to count: begin now rather than at the first visit
+    threading.Thread(target=_count_figures, args=(app,), name="figures", daemon=True).start()
     app.mount("/static", StaticFiles(directory=settings.site / "static"), name="static")
     return app
+
+
+def _count_figures(app: FastAPI) -> None:
+    try:
+        resources.dataset_figures(app, app.state.store, app.state.settings)
+        stats.library_figures(app, app.state.store, app.state.settings)
+    except Exception:  # the first visit counts them again and shows what went wrong
+        log.warning("counting the dataset's figures failed", exc_info=True)
 
 
 def _refresh_base(app: FastAPI) -> None:

@@ -31,7 +31,7 @@ def home(request: Request, store: StoreDep, rebase: RebaseDep, templates: Templa
     libs = [{"isil": lib.isil, "name": lib.name, "href": local_path(lib.uri, rebase.stored) + suffix}
             for lib in figures.libraries]
     works = [{**work, "href": work["href"] + suffix}
-             for work in per_version(request, store, "recent", lambda s: recent_works(s, rebase.stored))]
+             for work in per_version(request.app, store, "recent", lambda s: recent_works(s, rebase.stored))]
     counts = {**figures.entities, "quads": figures.statements}
     embedded = {"@context": jsonld.SCHEMA_CONTEXT_NAME, "@type": "DataCatalog", "@id": f"{rebase.served}dataset",
                 "name": TITLE[lang], "description": DESCRIPTION[lang], "url": rebase.served,

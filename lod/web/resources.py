@@ -17,7 +17,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from lod.describe import (
     KIND_NAMES,
@@ -50,22 +50,32 @@ router = APIRouter()
 FORMAT_LABELS = {"html": "HTML", "ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
 LANGS = ("vi", "en")
 DATASET_DOC = "/doc/dataset/all"
+FIGURES = "figures"  # the folder, in the store's, of figures kept between runs
 _cache_lock = threading.Lock()
 
 
-def per_version(request: Request, store, name: str, compute):
-    """A value computed from the store once per store version, kept on the app under `name`."""
+def per_version(app: FastAPI, store, name: str, compute, decode=None):
+    """A value computed from the store once per store version, kept on the app under `name`; with
+    `decode`, kept in the store folder too (`figures/{name}.json`), for the next start."""
     with _cache_lock:
-        caches = getattr(request.app.state, "per_version", None)
+        caches = getattr(app.state, "per_version", None)
         if caches is None:
-            caches = request.app.state.per_version = {}
-        cache = caches.setdefault(name, PerVersion(compute))
+            caches = app.state.per_version = {}
+        if name not in caches:
+            folder = app.state.settings.store
+            saved = folder / FIGURES / f"{name}.json" if folder is not None and decode is not None else None
+            caches[name] = PerVersion(compute, saved=saved, decode=decode)
+        cache = caches[name]
     return cache.get(store)
 
 
-def get_stats(request: Request, store: StoreDep, settings: SettingsDep) -> Stats:
+def dataset_figures(app: FastAPI, store, settings) -> Stats:
     """The dataset's figures, counted once per store version."""
-    return per_version(request, store, "stats", lambda s: stats(s, settings.base_uri))
+    return per_version(app, store, "stats", lambda s: stats(s, settings.base_uri), Stats.from_dict)
+
+
+def get_stats(request: Request, store: StoreDep, settings: SettingsDep) -> Stats:
+    return dataset_figures(request.app, store, settings)
 
 
 StatsDep = Annotated[Stats, Depends(get_stats)]
@@ -224,10 +234,10 @@ def _holdings(request: Request, store, view: dict, rebase: Rebase, lang: str) ->
         return {"libraries": [{"href": local_path(uri, rebase.stored), "text": names.get(uri, uri)}
                               for uri in libraries]}
     if view["kind"] == "library":
-        from lod.web.stats import current_figures  # the statistics page builds on this module
+        from lod.web.stats import library_figures  # the statistics page builds on this module
 
         uri = rebase.to_stored(view["uri"])
-        figures = current_figures(request, store, request.app.state.settings)
+        figures = library_figures(request.app, store, request.app.state.settings)
         found = next((lib for lib in figures.libraries if lib.uri == uri), None)
         return {"figures": found} if found else None
     return None

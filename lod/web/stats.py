@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from lod.dataset import library_descriptions, stored_base
 from lod.describe import local_path
@@ -57,6 +57,12 @@ class Figures:
     libraries: list[LibraryFigures]
     total: LibraryFigures  # works, instances … counted once across libraries: shared works are one
     generated: str
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Figures:
+        """The figures as `dataclasses.asdict` gave them (kept in a file between runs)."""
+        return cls([LibraryFigures(**lib) for lib in data["libraries"]], LibraryFigures(**data["total"]),
+                   data["generated"])
 
 
 # --- the last ingest report of each library -----------------------------------------------------------
@@ -134,16 +140,16 @@ def _counts(store: Store, base: str, by_library: bool) -> dict[str, dict[str, in
     return found
 
 
-def current_figures(request: Request, store: Store, settings) -> Figures:
+def library_figures(app: FastAPI, store: Store, settings) -> Figures:
     """The figures, counted once per store version (reports are only written with the store)."""
     def compute(s: Store) -> Figures:
         return figures(s, stored_base(s) or settings.base_uri, read_reports(settings.store))
 
-    return per_version(request, store, "library-figures", compute)
+    return per_version(app, store, "library-figures", compute, Figures.from_dict)
 
 
 def get_figures(request: Request, store: StoreDep, settings: SettingsDep) -> Figures:
-    return current_figures(request, store, settings)
+    return library_figures(request.app, store, settings)
 
 
 FiguresDep = Annotated[Figures, Depends(get_figures)]
