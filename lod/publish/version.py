@@ -121,6 +121,8 @@ class VersionedCache(Generic[T]):
 
     def put(self, seq: int, key: Hashable, value: T) -> None:
         with self._lock:
+            if seq < self._seq:  # made before a change that newer values already follow
+                return
             if seq != self._seq:
                 self._values.clear()
                 self._seq, self._used = seq, 0

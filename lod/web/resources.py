@@ -120,7 +120,7 @@ def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseD
     # a document changes only with the store: made once per store version, then served from memory
     seq, _ = last_change(store)
     cache: VersionedCache[Rendered] = request.app.state.documents
-    wanted = (path, chosen.name, page_lang(request) if chosen is HTML else "")
+    wanted = (request.url.path, request.url.query, chosen.name)  # pages link to themselves in each language
     rendered = cache.get(seq, wanted)
     if rendered is None:
         rendered = _render(request, store, kind, key, chosen, rebase, templates)
