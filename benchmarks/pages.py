@@ -7,8 +7,9 @@ Each kind of document is measured twice: made anew for every request (the server
 
     python benchmarks/pages.py [--seconds 10] [--connections 16] [--store PATH]
 
---store: an existing store (for instance one made by `python benchmarks/ingest.py 1000000 --keep DIR`);
-without it, a store of the samples and the corpus is built.
+--store: an existing store (for instance `scale-data/store`, made by `python benchmarks/scale.py`), served
+with `--no-index-catch-up` so that no search indexing runs during the measurement; without it, a store
+of the samples and the corpus is built.
 """
 
 from __future__ import annotations

@@ -307,11 +307,14 @@ def serve(
     = None,
     cache_mib: Annotated[int, typer.Option(
         "--cache-mib", help="Memory for resource documents kept until the store changes (0: none)")] = 64,
+    index_catch_up: Annotated[bool, typer.Option(
+        help="Bring a far-behind search index up to date in the background (else: `lod index`)")] = True,
 ) -> None:
     """Serve the store: SPARQL endpoint, resource pages, dumps."""
     sparql = {"sparql_time_limit": query_time_limit, "sparql_max_rows": max_rows, "sparql_workers": sparql_workers,
               "sparql_services": tuple(allow_service or ())}
-    caches = {"document_cache": cache_mib * 2**20, "label_cache": config.Settings.label_cache if cache_mib else 0}
+    caches = {"document_cache": cache_mib * 2**20, "label_cache": config.Settings.label_cache if cache_mib else 0,
+              "search_catch_up": index_catch_up}
     path, remote = config.store_location(store)
     _serve(path, host, port, config.base_uri(base_uri, host, port), {**sparql, **caches, "remote": remote})
 

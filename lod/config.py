@@ -60,6 +60,9 @@ class Settings:
     # Served documents kept in memory for the current store version (bytes), and linked resources' labels.
     document_cache: int = 64 * 1024 * 1024
     label_cache: int = 200_000
+    # A search index far behind the store (a large ingest made without it) is brought up to date in the
+    # background; off, it is left to `lod index`.
+    search_catch_up: bool = True
 
     @property
     def dumps_dir(self) -> Path | None:

@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = Environment(loader=FileSystemLoader(settings.site / "templates"), autoescape=True)
     # What must follow a write through this server (lod/web/admin.py): each part adds its refresh here.
     app.state.on_change = [lambda: _refresh_base(app)]
-    app.state.search = search.open_index(store, settings.store)  # brought up to date with the journal here
+    app.state.search = search.open_index(store, settings.store, settings.search_catch_up)  # synced with the journal
     app.state.on_change.append(search.follow(store, app.state.search))
     sparql.setup(app, settings)  # the query workers, CORS, the query editor's files
     if app.state.sparql_pool is not None:

@@ -54,13 +54,16 @@ WORDS = {
 }
 
 
-def open_index(store: Store, store_path: Path | None) -> SearchIndex:
+def open_index(store: Store, store_path: Path | None, catch_up: bool = True) -> SearchIndex:
     """The store's index (in `STORE/search/`, in memory for an in-memory store), synced with its journal:
     at once when it is a little behind, in the background when it is far behind (a large store ingested
-    without it), so that the server answers meanwhile and search shows what is indexed so far."""
+    without it), so that the server answers meanwhile and search shows what is indexed so far. Without
+    `catch_up`, a far-behind index is left to `lod index`."""
     index = SearchIndex(index_path(store_path))
     behind = last_seq(store) - index.seq
-    if behind > CATCH_UP_AT_START:
+    if behind > CATCH_UP_AT_START and not catch_up:
+        log.warning("search index: %d changes behind the store; `lod index` brings it up to date", behind)
+    elif behind > CATCH_UP_AT_START:
         log.warning("search index: %d changes behind the store, taken in while serving", behind)
         threading.Thread(target=follow(store, index), name="search-catch-up", daemon=True).start()
     else:
