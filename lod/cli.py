@@ -313,8 +313,7 @@ def serve(
     """Serve the store: SPARQL endpoint, resource pages, dumps."""
     sparql = {"sparql_time_limit": query_time_limit, "sparql_max_rows": max_rows, "sparql_workers": sparql_workers,
               "sparql_services": tuple(allow_service or ())}
-    caches = {"document_cache": cache_mib * 2**20, "label_cache": config.Settings.label_cache if cache_mib else 0,
-              "search_catch_up": index_catch_up}
+    caches = {"document_cache": cache_mib * 2**20, "search_catch_up": index_catch_up}
     path, remote = config.store_location(store)
     _serve(path, host, port, config.base_uri(base_uri, host, port), {**sparql, **caches, "remote": remote})
 
