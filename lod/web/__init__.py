@@ -31,19 +31,21 @@ class PlainError(Exception):
         self.headers = headers or {}
 
 
-def get_store(request: Request) -> Store:
+# Shared state for the routers. `async` because they only read attributes: a plain `def` dependency
+# would cost a hop to the thread pool on every request.
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_rebase(request: Request) -> Rebase:
+async def get_rebase(request: Request) -> Rebase:
     return request.app.state.rebase
 
 
-def get_templates(request: Request) -> Environment:
+async def get_templates(request: Request) -> Environment:
     return request.app.state.templates
 
 

@@ -18,6 +18,7 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from lod.describe import (
     KIND_NAMES,
@@ -107,25 +108,31 @@ def identifier(kind: str, key: str, request: Request, store: StoreDep, rebase: R
 
 
 @router.api_route("/doc/{kind}/{name:path}", methods=["GET", "HEAD"])
-def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseDep, templates: TemplatesDep,
-        settings: SettingsDep) -> Response:
+async def doc(kind: str, name: str, request: Request, store: StoreDep, rebase: RebaseDep, templates: TemplatesDep,
+              settings: SettingsDep) -> Response:
+    """A document changes only with the store: made once per store version (in the thread pool, as it
+    reads the store), then served from memory without leaving the event loop."""
     key, chosen = _split_extension(name)
     if kind == "dataset":
-        figures = get_stats(request, store, settings)
-        if key not in _dataset_keys(figures):
-            raise PlainError(404, f"Nothing is known about {rebase.served}id/dataset/{_quoted(key)}.")
-        return _dataset_response(request, chosen, rebase, templates, settings, figures)
+        return await run_in_threadpool(_dataset_document, request, store, key, chosen, rebase, templates, settings)
     path = _doc_path(kind, key)
     chosen, headers = _choose(request, path, chosen)
-    # a document changes only with the store: made once per store version, then served from memory
     seq, _ = last_change(store)
     cache: VersionedCache[Rendered] = request.app.state.documents
     wanted = (request.url.path, request.url.query, chosen.name)  # pages link to themselves in each language
     rendered = cache.get(seq, wanted)
     if rendered is None:
-        rendered = _render(request, store, kind, key, chosen, rebase, templates)
+        rendered = await run_in_threadpool(_render, request, store, kind, key, chosen, rebase, templates)
         cache.put(seq, wanted, rendered)
     return _conditional(request, rendered.body, chosen, headers, rendered.changed)
+
+
+def _dataset_document(request: Request, store, key: str, chosen: Format | None, rebase: Rebase, templates,
+                      settings) -> Response:
+    figures = get_stats(request, store, settings)
+    if key not in _dataset_keys(figures):
+        raise PlainError(404, f"Nothing is known about {rebase.served}id/dataset/{_quoted(key)}.")
+    return _dataset_response(request, chosen, rebase, templates, settings, figures)
 
 
 @dataclass(frozen=True)
