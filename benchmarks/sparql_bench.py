@@ -6,7 +6,7 @@ samples, then for each server in turn runs each query kind under bounded load wi
 ratio. Lookups and joins vary their subject per request (wrk picks from a list), so no cache helps.
 Last, a runaway query against a short time limit shows how fast it is stopped and that its CPU stops.
 
-    python benchmarks/sparql_bench.py [--seconds 10] [--connections 16] [--store DIR]
+    python benchmarks/sparql_bench.py [--seconds 10] [--connections 16] [--store DIR] [--queries lookup,join]
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def stop(process: subprocess.Popen) -> None:
 def measure(process: subprocess.Popen, url: str, mix: dict[str, list[str]] | None, args, folder: Path):
     try:
         wait_up(url, process)
-        mix = mix or query_mix(url)
+        mix = mix or {kind: queries for kind, queries in query_mix(url).items() if kind in args.queries}
         for queries in mix.values():  # warm both caches alike
             httpx.get(url, params={"query": queries[0]}, headers={"Accept": JSON}, timeout=60)
         return mix, {kind: wrk(url, queries, args.seconds, args.connections, folder) for kind, queries in mix.items()}
@@ -197,6 +197,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--store", type=Path, help="an existing store to serve (else one is built)")
+    parser.add_argument("--queries", type=lambda text: text.split(","), default=["lookup", "join", "aggregate"],
+                        help="the kinds of query to run, comma-separated (the aggregate scans the whole store)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
