@@ -1,13 +1,13 @@
 """Ingest at scale as a user runs it: `lod ingest` of RECORDS records into a new store, its memory
 sampled every second (the ingesting process alone, and with its conversion workers), then the figures.
 
-    python benchmarks/scale.py [RECORDS] [--dir DIR]      (default 1000000 records in ./scale-data)
+    python benchmarks/scale.py [RECORDS] [--dir DIR] [--no-index]     (default 1000000 records in ./scale-data)
 
 Scale data: the records of ../shared/corpus/loc-books-sample and the bundled samples, replicated with
 fresh control numbers (see ingest.py). DIR keeps the scale file and the store afterwards, so that
 `python benchmarks/pages.py --store DIR/store` measures resource pages on it. Disk: about 330 bytes
 per quad for the store while it loads (190 quads per record) plus 4.5 KB per record for the journal;
-1,000,000 records need about 70 GB.
+1,000,000 records need about 70 GB. At that size, use --no-index (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("records", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path("scale-data"))
+    parser.add_argument("--no-index", action="store_true",
+                        help="leave the search index out (at a million records it takes hours: see BENCHMARKS.md)")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     source, store, report = args.dir / f"scale-{args.records}.mrc", args.dir / "store", args.dir / "report.json"
@@ -97,7 +99,7 @@ def main() -> None:
     if store.exists():
         sys.exit(f"{store} exists: remove it first (the benchmark ingests into a new store)")
     command = [sys.executable, "-m", "lod", "ingest", str(source), "--library", "VN-SCALE", "--store", str(store),
-               "--report", str(report)]
+               "--report", str(report), *(["--no-index"] if args.no_index else [])]
     print(" ".join(command[1:]), flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -112,7 +114,8 @@ def main() -> None:
     print(f"\n{result['converted']:,} records converted ({result['failed']} failed), {result['quads']:,} quads")
     print(f"ingest: {result['seconds']:,.0f} s, {result['converted'] / result['seconds']:,.0f} records/s, "
           f"{result['quads'] / result['seconds']:,.0f} quads/s")
-    print(f"search index brought up to date: {wall - result['seconds']:,.0f} s")
+    if not args.no_index:
+        print(f"search index brought up to date: {wall - result['seconds']:,.0f} s")
     print(f"peak memory: {sampler.peak_main:,.0f} MiB (ingesting process), {sampler.peak_tree:,.0f} MiB "
           f"(with its conversion workers)")
     print(f"disk: store {oxigraph:,.0f} MiB ({oxigraph * 2**20 / max(result['quads'], 1):.0f} bytes per quad), "

@@ -67,6 +67,8 @@ def ingest(
     format: Annotated[str, typer.Option("--format", help="auto|marc|marcxml|dc")] = "auto",
     report: Annotated[Path | None, typer.Option("--report", help="Write a JSON report here")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Conversion processes (0: one per core)")] = 0,
+    index: Annotated[bool, typer.Option(
+        help="Bring the search index up to date afterwards (--no-index: leave it to `lod index`)")] = True,
 ) -> None:
     """Read, convert and load records; a bad record is reported and skipped."""
     if format not in ("auto", "marc", "marcxml", "dc"):
@@ -94,7 +96,8 @@ def ingest(
         console.print(f"{len(result.notes)} values repaired or suspect (legacy encodings …): see --report")
     if report:
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-    _follow(db)
+    if index:
+        _follow(db)
     _keep_report(store, library, result.as_dict())
 
 

@@ -159,6 +159,17 @@ def test_cli_ingest_writes_the_report(tmp_path):
     assert report["quads"] > 0
 
 
+def test_cli_ingest_can_leave_the_search_index_to_lod_index(tmp_path):
+    folder, store = sample_folders()[0], tmp_path / "store"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--library", folder.name, "--store", str(store),
+                                      "--no-index"])
+    assert result.exit_code == 0, result.output
+    assert not (store / "search").exists()
+    result = CliRunner().invoke(app, ["index", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert (store / "search").is_dir() and "indexed" in result.output
+
+
 def test_cli_query_reads_the_store(tmp_path):
     folder = sample_folders()[0]
     store = tmp_path / "store"
