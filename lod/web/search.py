@@ -2,7 +2,8 @@
 `/suggest?q=…` (JSON, for the search box on every page).
 
 The index is opened and brought up to date with the store's journal when the app starts
-(`open_index`); hits name each resource by its URI under the served base.
+(`open_index`; in the background when it is far behind); hits name each resource by its URI under the
+served base.
 """
 
 from __future__ import annotations
