@@ -54,6 +54,26 @@ def free_port() -> Callable[[], int]:
     return _free_port
 
 
+@contextmanager
+def serving(build: Callable[[Path, str], None], folder: Path, **settings) -> Iterator[str]:
+    """Make a store in `folder` with `build(folder, base)`, under the base it is then served at, and serve
+    it until the block ends; yields the server's root URL."""
+    from lod.config import Settings
+    from lod.web.app import create_app
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    build(folder, base)
+    with running(create_app(Settings(store=folder, base_uri=base, **settings)), port) as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def serve_built() -> Callable[..., AbstractContextManager[str]]:
+    """`with serve_built(build, folder) as root:` builds a store and serves it for the block."""
+    return serving
+
+
 # --- the remote-store mode of the suite ------------------------------------------------------------
 # With LOD_TEST_STORE=remote, every store a test opens keeps its RDF on an `oxigraph serve` of its own
 # on 127.0.0.1 (one server per store folder, started on first use), so that the same end-to-end tests

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from lod.config import Settings
-from lod.web.app import create_app
 from tests.test_publish_resources import build_sample_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -25,12 +23,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory, serve, free_port):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("samples")
-    build_sample_store(path, base)
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as served:
+def root(tmp_path_factory, serve_built):
+    with serve_built(build_sample_store, tmp_path_factory.mktemp("samples")) as served:
         yield served
 
 

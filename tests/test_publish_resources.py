@@ -46,12 +46,8 @@ def build_sample_store(path: Path, base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, serve, free_port):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("store")
-    build_store(path, base)
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
+def site(tmp_path_factory, serve_built):
+    with serve_built(build_store, tmp_path_factory.mktemp("store")) as root:
         yield root
 
 
@@ -62,13 +58,9 @@ def client(site):
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory, serve, free_port):
+def samples(tmp_path_factory, serve_built):
     """The sample records ingested (so the journal dates them) and served."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("samples")
-    build_sample_store(path, base)
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
+    with serve_built(build_sample_store, tmp_path_factory.mktemp("samples")) as root:
         yield root
 
 

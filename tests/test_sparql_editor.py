@@ -12,13 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lod.config import Settings
-from lod.dataset import minter_for
-from lod.samples import ingest_samples
 from lod.sparql.examples import EXAMPLES
-from lod.store import Store
-from lod.web.app import create_app
 from tests.html_page import page
+from tests.test_web import ingest_sample_records
 
 ROOT = Path(__file__).resolve().parents[1]
 YASGUI = ROOT / "site" / "vendor" / "node_modules" / "@zazuko" / "yasgui" / "build" / "yasgui.min.js"
@@ -27,15 +23,9 @@ JSON = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory, serve, free_port):
+def sample_site(tmp_path_factory, serve_built):
     """The bundled sample records of every library, ingested and served; yields the root URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("editor-samples")
-    store = Store(path)
-    ingest_samples(store, minter_for(store, base))
-    del store  # the server opens it read-write: release RocksDB's lock first
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
+    with serve_built(ingest_sample_records, tmp_path_factory.mktemp("editor-samples")) as root:
         yield root
 
 

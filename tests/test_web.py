@@ -105,13 +105,9 @@ def build_store(path: Path, base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, serve, free_port):
+def site(tmp_path_factory, serve_built):
     """A store minted under the base it is served at."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("store")
-    build_store(path, base)
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
+    with serve_built(build_store, tmp_path_factory.mktemp("store")) as root:
         yield root
 
 
@@ -439,16 +435,17 @@ def test_rebased_page(rebased):
 
 
 
-@pytest.fixture(scope="module")
-def sample_site(tmp_path_factory, serve, free_port):
-    """The bundled sample records of every library, ingested and served (as `lod demo` does)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    path = tmp_path_factory.mktemp("samples")
+def ingest_sample_records(path: Path, base: str) -> None:
+    """The bundled sample records of every library, ingested (as `lod demo` does)."""
     store = Store(path)
     ingest_samples(store, minter_for(store, base))
     del store  # the server opens it read-write: release RocksDB's lock first
-    with serve(create_app(Settings(store=path, base_uri=base)), port) as root:
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory, serve_built):
+    """The sample records ingested and served."""
+    with serve_built(ingest_sample_records, tmp_path_factory.mktemp("samples")) as root:
         yield root
 
 
