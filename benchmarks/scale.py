@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -25,19 +24,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ingest import ROOT, make_scale_file  # noqa: E402
+from sparql_bench import children  # noqa: E402
 
 
 def tree(pid: int) -> list[int]:
-    """The process and all its descendants."""
-    found = [pid]
-    for tid in os.listdir(f"/proc/{pid}/task") if os.path.exists(f"/proc/{pid}/task") else []:
-        try:
-            children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
-        except OSError:
-            continue
-        for child in children:
-            found += tree(int(child))
-    return found
+    """The process and all its descendants (those that have not ended meanwhile)."""
+    try:
+        return [pid, *(p for child in children(pid) for p in tree(child))]
+    except OSError:
+        return [pid]
 
 
 def rss_mib(pid: int) -> float:

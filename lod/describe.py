@@ -231,23 +231,6 @@ def _is_part(term: Term, uri: str) -> bool:
     return isinstance(term, IRI) and term.startswith(uri + "#")
 
 
-def counts(store: Store, base: str) -> dict[str, int]:
-    """How many quads, and how many things of each kind (`{base}id/{kind}/…`) the store describes."""
-    prefix = json.dumps(base + "id/")
-    rows = store.query(
-        f"""SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-              ?s a ?type .
-              FILTER(STRSTARTS(STR(?s), {prefix}) && !CONTAINS(STR(?s), "#"))
-              FILTER NOT EXISTS {{ ?s a <{BF}Series> }}
-              BIND(STRBEFORE(STRAFTER(STR(?s), {prefix}), "/") AS ?kind)
-            }} GROUP BY ?kind"""
-    )
-    found = {kind: 0 for kind in KINDS}
-    found.update({r["kind"].value: int(r["n"].value) for r in rows})
-    found["quads"] = len(store)
-    return found
-
-
 def recent_works(store: Store, base: str, limit: int = 8) -> list[dict]:
     """The works whose instances changed last, as links with labels."""
     rows = store.query(
