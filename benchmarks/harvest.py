@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 from sickle import Sickle
+from sparql_bench import free_port
 
 from lod.dataset import minter_for
 from lod.ingest import ingest
@@ -31,12 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "loc-books-sample"
 SAMPLES = ROOT / "lod" / "samples" / "VN-TVQG"
 BASE = "http://127.0.0.1:8000/"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load(records: Path, library: str, path: Path) -> tuple[int, float]:

@@ -16,8 +16,6 @@ of the samples and the corpus is built.
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,27 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sparql_bench import _ms, build, free_port, ours, peer, stop, subjects, wait_up  # noqa: E402
-
-LUA = """
-paths = {PATHS}
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], {{["Accept"] = "{ACCEPT}"}})
-end
-"""
-
-
-def wrk(root: str, paths: list[str], accept: str, args, folder: Path) -> dict:
-    script = folder / "pages.lua"
-    script.write_text(LUA.format(PATHS="{" + ",".join(f'"{p}"' for p in paths) + "}", ACCEPT=accept))
-    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s",
-                          str(script), root], capture_output=True, text=True, check=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-            "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
-            "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]), "errors": int(errors[1]) if errors else 0}
+from sparql_bench import build, free_port, ours, peer, stop, subjects, wait_up, wrk  # noqa: E402
 
 
 def main() -> None:
@@ -74,14 +52,15 @@ def main() -> None:
                 for name, ext, accept in (("HTML", "html", "text/html"), ("Turtle", "ttl", "text/turtle")):
                     paths = [d + "." + ext for d in docs]
                     warm(root, paths)  # made anew: the labels of linked resources are then kept
-                    results[f"{name}, {how}"] = wrk(root, paths, accept, args, folder)
+                    results[f"{name}, {how}"] = wrk(root, paths, accept, args.seconds, args.connections, folder)
             finally:
                 stop(server)
         server = peer(store, port)
         try:
             wait_up(f"{root}/query", server)
             paths = [f"/query?query={quote(f'DESCRIBE <{t}>', safe='')}" for t in things]
-            results["oxigraph DESCRIBE (peer)"] = wrk(root, paths, "text/turtle", args, folder)
+            results["oxigraph DESCRIBE (peer)"] = wrk(root, paths, "text/turtle", args.seconds, args.connections,
+                                                      folder)
         finally:
             stop(server)
     peer_rps = results["oxigraph DESCRIBE (peer)"]["rps"]

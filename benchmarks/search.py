@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sparql_bench import free_port  # noqa: E402
 
 from lod.dataset import minter_for, register_library  # noqa: E402
 from lod.ingest import ingest  # noqa: E402
@@ -47,12 +48,6 @@ request = function()
   return wrk.format("GET", paths[(counter % #paths) + 1], {{["Accept"] = "{accept}"}})
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(path: Path, with_corpus: bool) -> None:
