@@ -97,10 +97,10 @@ class Page:
         if root.tag != f"{{{OAI_NS}}}OAI-PMH":
             raise HarvestError(f"the response is not OAI-PMH (root element {root.tag})")
         error = root.find("o:error", NS)
+        # ListIdentifiers gives bare headers, ListRecords and GetRecord headers inside records
         headers = [(h.findtext("o:identifier", "", NS).strip(), h.findtext("o:datestamp", "", NS).strip(),
-                    h.get("status") == "deleted") for h in root.iterfind("o:*/o:header", NS)]
-        headers += [(h.findtext("o:identifier", "", NS).strip(), h.findtext("o:datestamp", "", NS).strip(),
-                     h.get("status") == "deleted") for h in root.iterfind("o:*/o:record/o:header", NS)]
+                    h.get("status") == "deleted")
+                   for where in ("o:*/o:header", "o:*/o:record/o:header") for h in root.iterfind(where, NS)]
         token = root.findtext("o:*/o:resumptionToken", None, NS)
         return cls(body, error.get("code") if error is not None else None,
                    (error.text or "").strip() if error is not None else "", headers, (token or "").strip() or None)
